@@ -1,0 +1,1 @@
+"""Getting frames in: probing files, video/image-folder/camera sources."""

@@ -1,0 +1,175 @@
+"""Look at an input file before any analysis and refuse what cannot be analysed.
+
+Every refusal is an `InputRefused` with a code and a one-line message (exit code 5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from flowlogic.errors import InputRefused
+
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".gif", ".m4v")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
+MAX_PLAUSIBLE_FPS = 1000.0
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Refusal limits for one test (PRODUCT.md §3; tests may declare longer holds)."""
+
+    max_duration_s: float = 45.0
+    max_size_mb: float = 50.0
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    path: str
+    sha256: str
+    size_bytes: int
+    width: int
+    height: int
+    fps: float
+    frames: int
+    duration_s: float
+    kind: str  # "video" or "images"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sha256_of(path: Path, chunk_size: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(chunk_size):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def image_files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS
+    )
+
+
+def probe(path: Path, limits: Limits = Limits(), *, images_fps: float = 30.0) -> VideoInfo:
+    """Check `path` can be analysed within `limits`; return what we know of it."""
+    path = Path(path)
+    if not path.exists():
+        raise InputRefused(f"File not found: {path}", code="NOT_FOUND")
+    if path.is_dir():
+        return _probe_image_folder(path, limits, images_fps)
+    if path.suffix.lower() not in VIDEO_EXTENSIONS:
+        allowed = ", ".join(e.lstrip(".") for e in VIDEO_EXTENSIONS)
+        raise InputRefused(
+            f"{path.name} is not a supported video (use one of: {allowed}, or a folder of images)",
+            code="UNSUPPORTED_FORMAT",
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise InputRefused(f"{path.name} is empty (0 bytes)", code="EMPTY_FILE")
+    if size > limits.max_size_mb * 1024 * 1024:
+        raise InputRefused(
+            f"{path.name} is {size / 1024 / 1024:.0f} MB; the limit is "
+            f"{limits.max_size_mb:.0f} MB. Trim or compress the clip.",
+            code="TOO_LARGE",
+        )
+    width, height, fps, frames = _open_video_metadata(path)
+    duration = frames / fps
+    if duration > limits.max_duration_s + 0.5:
+        raise InputRefused(
+            f"{path.name} lasts {duration:.0f} s; this test allows at most "
+            f"{limits.max_duration_s:.0f} s. Trim the clip to the test itself.",
+            code="TOO_LONG",
+        )
+    return VideoInfo(
+        path=str(path),
+        sha256=sha256_of(path),
+        size_bytes=size,
+        width=width,
+        height=height,
+        fps=fps,
+        frames=frames,
+        duration_s=round(duration, 3),
+        kind="video",
+    )
+
+
+def _open_video_metadata(path: Path) -> tuple[int, int, float, int]:
+    import cv2  # imported here so `flowlogic` imports fast
+
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            raise InputRefused(
+                f"{path.name} could not be read as a video (damaged, truncated or not a video)",
+                code="UNREADABLE",
+            )
+        capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        ok, frame = capture.read()
+        if not ok or frame is None or frame.size == 0:
+            raise InputRefused(
+                f"{path.name} has no readable video frames (damaged, truncated or audio only)",
+                code="UNREADABLE",
+            )
+        height, width = frame.shape[:2]
+        fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
+        frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    finally:
+        capture.release()
+    if not (0 < fps <= MAX_PLAUSIBLE_FPS):
+        raise InputRefused(
+            f"{path.name} reports an impossible frame rate ({fps:g} fps); re-export the clip",
+            code="BAD_FRAME_RATE",
+        )
+    if frames <= 0:
+        raise InputRefused(f"{path.name} reports no frames", code="UNREADABLE")
+    return width, height, fps, frames
+
+
+def _probe_image_folder(folder: Path, limits: Limits, fps: float) -> VideoInfo:
+    files = image_files(folder)
+    if not files:
+        raise InputRefused(
+            f"{folder} holds no images ({', '.join(IMAGE_EXTENSIONS)})", code="EMPTY_FOLDER"
+        )
+    duration = len(files) / fps
+    if duration > limits.max_duration_s + 0.5:
+        raise InputRefused(
+            f"{folder.name} holds {len(files)} images = {duration:.0f} s at {fps:g} fps; "
+            f"this test allows at most {limits.max_duration_s:.0f} s",
+            code="TOO_LONG",
+        )
+    import cv2
+
+    first = cv2.imread(str(files[0]))
+    if first is None:
+        raise InputRefused(f"{files[0].name} could not be read as an image", code="UNREADABLE")
+    digest = hashlib.sha256()
+    total = 0
+    for file in files:
+        digest.update(file.name.encode())
+        digest.update(sha256_of(file).encode())
+        total += file.stat().st_size
+    if total > limits.max_size_mb * 1024 * 1024:
+        raise InputRefused(
+            f"{folder.name} holds {total / 1024 / 1024:.0f} MB of images; the limit is "
+            f"{limits.max_size_mb:.0f} MB",
+            code="TOO_LARGE",
+        )
+    height, width = first.shape[:2]
+    return VideoInfo(
+        path=str(folder),
+        sha256=digest.hexdigest(),
+        size_bytes=total,
+        width=width,
+        height=height,
+        fps=fps,
+        frames=len(files),
+        duration_s=round(duration, 3),
+        kind="images",
+    )

@@ -1,0 +1,126 @@
+"""Pose backends: the one place that knows a pose model's own objects.
+
+A backend turns one upright BGR frame into 33 image landmarks (normalised x, y, z,
+visibility) and 33 world landmarks (metres). Scorers never see the backend; they see
+the `PoseTrack` built from its output. Today's backend is MediaPipe's "solutions" API
+with the BlazePose *full* model bundled in the mediapipe 0.10.21 wheel; a Tasks-API
+backend with a user-supplied `.task` file can be added beside it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib.metadata import version
+from typing import Protocol
+
+import numpy as np
+
+from flowlogic.pose.landmarks import NUM_LANDMARKS
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+FACE_MESH_POINTS = 468
+
+
+@dataclass(frozen=True)
+class PoseEstimate:
+    image: np.ndarray  # (33, 4)
+    world: np.ndarray  # (33, 3)
+
+
+class PoseBackend(Protocol):
+    model_id: str
+
+    def estimate(self, rgb: np.ndarray) -> PoseEstimate | None: ...
+
+    def close(self) -> None: ...
+
+
+def mediapipe_version() -> str:
+    return version("mediapipe")
+
+
+class MediaPipePoseBackend:
+    """BlazePose through `mediapipe.solutions.pose` (full model, `model_complexity=1`).
+
+    Lite (0) and heavy (2) are downloaded at run time by mediapipe and are therefore
+    not offered: this machine and many users' machines have no network.
+    """
+
+    def __init__(self, *, static_images: bool = False, smooth: bool = True) -> None:
+        import mediapipe as mp
+
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=static_images,
+            model_complexity=1,
+            smooth_landmarks=smooth,
+            enable_segmentation=False,
+            min_detection_confidence=0.5,
+            min_tracking_confidence=0.5,
+        )
+        mode = "static" if static_images else "video"
+        self.model_id = f"mediapipe-{mediapipe_version()}-blazepose-full-{mode}"
+
+    def estimate(self, rgb: np.ndarray) -> PoseEstimate | None:
+        result = self._pose.process(rgb)
+        if result.pose_landmarks is None:
+            return None
+        image = np.array(
+            [(p.x, p.y, p.z, p.visibility) for p in result.pose_landmarks.landmark],
+            dtype=np.float32,
+        )
+        world = np.full((NUM_LANDMARKS, 3), np.nan, dtype=np.float32)
+        if result.pose_world_landmarks is not None:
+            world = np.array(
+                [(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark],
+                dtype=np.float32,
+            )
+        return PoseEstimate(image=image, world=world)
+
+    def close(self) -> None:
+        self._pose.close()
+
+
+class FaceCounter:
+    """Counts faces with MediaPipe's bundled full-range face detector (people 2-5 m away).
+
+    Used only to notice a second person in view; run on a sample of frames.
+    """
+
+    def __init__(self, min_confidence: float = 0.6) -> None:
+        import mediapipe as mp
+
+        self._detector = mp.solutions.face_detection.FaceDetection(
+            model_selection=1, min_detection_confidence=min_confidence
+        )
+
+    def count(self, rgb: np.ndarray) -> int:
+        result = self._detector.process(rgb)
+        return len(result.detections or [])
+
+    def close(self) -> None:
+        self._detector.close()
+
+
+class FaceMeshBackend:
+    """MediaPipe Face Mesh (468 points, bundled), used only by the neck tests."""
+
+    def __init__(self) -> None:
+        import mediapipe as mp
+
+        self._mesh = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=False, max_num_faces=1, refine_landmarks=False
+        )
+
+    def estimate(self, rgb: np.ndarray) -> np.ndarray | None:
+        result = self._mesh.process(rgb)
+        if not result.multi_face_landmarks:
+            return None
+        return np.array(
+            [(p.x, p.y, p.z) for p in result.multi_face_landmarks[0].landmark], dtype=np.float32
+        )
+
+    def close(self) -> None:
+        self._mesh.close()

@@ -1,0 +1,1 @@
+"""Scoring: one pure module per test (`PoseTrack` in, `TestResult` out)."""

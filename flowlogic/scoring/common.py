@@ -1,0 +1,114 @@
+"""Helpers shared by the scorers: near side, baselines, confidence, buckets."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from flowlogic.pose.landmarks import sided
+from flowlogic.pose.track import PoseTrack
+from flowlogic.scoring.result import Flag, clamp01, worst_severity
+
+
+def nanmedian(values) -> float:
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        return float(np.nanmedian(values))
+
+
+def nanmean(values) -> float:
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        return float(np.nanmean(values))
+
+
+def finite_or_none(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def near_side(track: PoseTrack, names: tuple[str, ...] = ("hip", "knee", "ankle")) -> str:
+    """The side facing the camera in a side view: the one MediaPipe sees better."""
+    vis = track.visibility
+    left = vis[:, [sided(n, "left") for n in names]].mean()
+    right = vis[:, [sided(n, "right") for n in names]].mean()
+    return "left" if left >= right else "right"
+
+
+def visibility_confidence(track: PoseTrack, indices: list[int]) -> float:
+    """Mean visibility of `indices` over frames with a pose."""
+    present = track.present
+    if not present.any() or not indices:
+        return 0.0
+    return float(track.visibility[present][:, indices].mean())
+
+
+def rep_agreement(values: list[float]) -> float:
+    """1 when reps agree, lower when they scatter (coefficient of variation, capped)."""
+    finite = [v for v in values if v is not None and np.isfinite(v)]
+    if len(finite) < 2:
+        return 0.9 if finite else 0.5
+    mean = abs(float(np.mean(finite)))
+    if mean < 1e-6:
+        return 0.9
+    cv = float(np.std(finite)) / mean
+    return clamp01(1.0 - min(cv, 0.5))
+
+
+def severity_by(
+    value: float, mild: float, moderate: float | None = None, severe: float | None = None
+) -> str | None:
+    """The severity a measured value reaches against ascending thresholds."""
+    if value is None or not np.isfinite(value):
+        return None
+    if severe is not None and value >= severe:
+        return "severe"
+    if moderate is not None and value >= moderate:
+        return "moderate"
+    if value >= mild:
+        return "mild"
+    return None
+
+
+def other_side(side: str) -> str:
+    return "right" if side == "left" else "left"
+
+
+def compensation_bucket(flags: list[Flag]) -> str:
+    """good / compensation / significant from flags (CATALOG.md buckets, design rule:
+    any severe flag or three clear ones = significant; only slight ones, at most one = good)."""
+    worst = worst_severity(flags)
+    moderate = sum(1 for f in flags if f.severity == "moderate")
+    if worst == "severe" or moderate >= 3:
+        return "significant"
+    if worst is None or (worst == "mild" and len(flags) <= 1):
+        return "good"
+    return "compensation"
+
+
+def worse_side_of(
+    flags: list[Flag], per_side: dict[str, float] | None = None, higher_is_worse: bool = True
+) -> str | None:
+    """The side with the heavier flags; ties broken by a per-side measure."""
+    weight = {"left": 0.0, "right": 0.0}
+    for flag in flags:
+        if flag.side in weight:
+            weight[flag.side] += 1 + ("mild", "moderate", "severe").index(flag.severity)
+    if weight["left"] != weight["right"]:
+        return max(weight, key=weight.get)
+    if per_side and all(np.isfinite(v) for v in per_side.values()) and len(per_side) == 2:
+        left, right = per_side["left"], per_side["right"]
+        if left == right:
+            return None
+        return (
+            ("left" if left > right else "right")
+            if higher_is_worse
+            else ("left" if left < right else "right")
+        )
+    return None
