@@ -119,8 +119,14 @@ def score_video(
     progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     spec = find_test(test)
-    if view is not None and view.lower() not in ("front", "side"):
-        raise UsageError(f"--view must be 'front' or 'side', not {view!r}")
+    if view is not None:
+        if view.lower() not in ("front", "side"):
+            raise UsageError(f"--view must be 'front' or 'side', not {view!r}")
+        if view.lower() not in spec.views:
+            raise UsageError(
+                f"{spec.name} is recorded from the {spec.view_label}; --view {view} "
+                "is not possible for it."
+            )
     db = db or open_db()
     consent.require(db)
     who = profiles.resolve(db, profile)

@@ -174,13 +174,37 @@ def check_person(track: PoseTrack, spec: TestSpec) -> Check:
     return Check("INVALID_NO_PERSON", ratio >= threshold, ratio, threshold)
 
 
-def check_people(track: PoseTrack, spec: TestSpec) -> Check:
+def other_person_share(xy: np.ndarray, max_jump: float) -> tuple[float, int]:
+    """Share of pose frames that belong to someone else, judged by identity switches:
+    the skeleton jumping more than `max_jump` torso lengths between consecutive frames,
+    which no one body does in a frame. The longest run between switches is taken as the
+    person being assessed. Returns (share, switches)."""
+    torso = torso_length(xy)
+    pelvis = midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP)
+    valid = np.flatnonzero(~np.isnan(pelvis).any(axis=1))
+    if valid.size < 2 or not np.isfinite(torso) or torso <= 0:
+        return 0.0, 0
+    jumps = np.linalg.norm(np.diff(pelvis[valid], axis=0), axis=1) / torso
+    cuts = np.flatnonzero(jumps > max_jump) + 1
+    if cuts.size == 0:
+        return 0.0, 0
+    runs = np.diff(np.concatenate(([0], cuts, [valid.size])))
+    return float(1.0 - runs.max() / valid.size), int(cuts.size)
+
+
+def check_people(track: PoseTrack, spec: TestSpec, xy: np.ndarray) -> Check:
+    """A second face in sampled frames, or the skeleton switching between people."""
     threshold = _cfg("MULTIPLE_PEOPLE", spec, "max_ratio")
     sampled = track.faces[track.faces >= 0]
-    if sampled.size == 0:
-        return Check("MULTIPLE_PEOPLE", True, None, threshold, {"detectable": False})
-    ratio = float((sampled > 1).mean())
-    return Check("MULTIPLE_PEOPLE", ratio <= threshold, ratio, threshold)
+    face_ratio = float((sampled > 1).mean()) if sampled.size else 0.0
+    switch_share, switches = other_person_share(xy, _cfg("MULTIPLE_PEOPLE", spec, "max_jump"))
+    ratio = max(face_ratio, switch_share)
+    detail = {
+        "face_ratio": round(face_ratio, 3),
+        "identity_switches": switches,
+        "faces_detectable": bool(sampled.size and (sampled > 0).any()),
+    }
+    return Check("MULTIPLE_PEOPLE", ratio <= threshold, ratio, threshold, detail)
 
 
 def check_lighting(track: PoseTrack, spec: TestSpec) -> Check:
@@ -341,7 +365,7 @@ def run_quality_checks(track: PoseTrack, spec: TestSpec, view: str) -> QualityRe
     xy = gated_xy(track)
     checks: list[Check] = [
         check_person(track, spec),
-        check_people(track, spec),
+        check_people(track, spec, xy),
         check_lighting(track, spec),
         check_in_frame(track, spec, view),
     ]

@@ -101,7 +101,7 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
         )
     else:
         metrics, flags, per_rep, confidence_parts = _front_view(
-            xy, track, spec, bottoms, reps, standing, drop
+            xy, track, spec, bottoms, reps, standing, drop, notes
         )
         notes.append(
             "From the front we cannot see forward lean, arm position or heel lift; "
@@ -159,19 +159,15 @@ def _medial_unit(xy: np.ndarray, side: str) -> np.ndarray:
         return vector / norm
 
 
-def _world_pelvis_lateral(track: PoseTrack) -> np.ndarray:
-    """(T,) mid-hip minus mid-ankle along the right->left hip axis, in world hip widths."""
+def body_yaw_deg(track: PoseTrack) -> float:
+    """How far the hips are turned from facing the camera (0 = square on), from the world
+    landmarks' hip axis: median over frames of atan(|dz| / |dx|)."""
     world = track.world.astype(np.float64)
     axis = world[:, L.LEFT_HIP] - world[:, L.RIGHT_HIP]
-    width = np.linalg.norm(axis, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        axis = axis / width[:, None]
-        pelvis = (world[:, L.LEFT_HIP] + world[:, L.RIGHT_HIP]) / 2
-        feet = (world[:, L.LEFT_ANKLE] + world[:, L.RIGHT_ANKLE]) / 2
-        return np.sum((pelvis - feet) * axis, axis=1) / nanmedian(width)
+    return nanmedian(np.degrees(np.arctan2(np.abs(axis[:, 2]), np.abs(axis[:, 0]))))
 
 
-def _front_view(xy, track, spec, bottoms, reps, standing, drop):
+def _front_view(xy, track, spec, bottoms, reps, standing, drop, notes):
     hip_w = nanmedian(distance(xy[standing, L.LEFT_HIP], xy[standing, L.RIGHT_HIP]))
     metrics: list[Metric] = []
     flags: list[Flag] = []
@@ -240,22 +236,40 @@ def _front_view(xy, track, spec, bottoms, reps, standing, drop):
             flags.append(Flag("knee_varus", side, "mild"))
 
     # Pelvis shift: mid-hip against mid-ankle along the person's right->left hip axis, in
-    # world landmarks (metres), so a slightly turned body sitting back does not look like
-    # a sideways shift. World depth is estimated by the model, hence `estimated`.
-    lateral = _world_pelvis_lateral(track)
+    # the image (2-D landmarks are the model's most reliable output and swap cleanly under
+    # mirroring). A body turned away from the camera makes sitting back look like a
+    # sideways shift, so then the shift is only estimated and never flagged.
+    left_axis = xy[:, L.LEFT_HIP] - xy[:, L.RIGHT_HIP]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        left_axis = left_axis / np.linalg.norm(left_axis, axis=1, keepdims=True)
+    pelvis = midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP)
+    feet = midpoint(xy, L.LEFT_ANKLE, L.RIGHT_ANKLE)
+    lateral = np.sum((pelvis - feet) * left_axis, axis=1) / hip_w
     shift = nanmedian([lateral[b] for b in bottoms]) - nanmedian(lateral[standing])
+    yaw = body_yaw_deg(track)
+    turned = bool(np.isfinite(yaw) and yaw > spec.threshold("max_yaw_for_shift_deg"))
     metrics.append(
         Metric(
             "pelvis_shift_pct",
             finite_or_none(shift * 100),
             "% hip width",
             "left" if shift > 0 else "right" if shift < 0 else None,
-            estimated=True,
+            estimated=turned,
         )
     )
-    severity = severity_by(
-        abs(shift), spec.threshold("pelvis_shift_mild"), spec.threshold("pelvis_shift_moderate")
+    metrics.append(Metric("body_yaw_deg", finite_or_none(yaw), "deg", estimated=True))
+    severity = (
+        None
+        if turned
+        else severity_by(
+            abs(shift), spec.threshold("pelvis_shift_mild"), spec.threshold("pelvis_shift_moderate")
+        )
     )
+    if turned:
+        notes.append(
+            "You were turned about {:.0f}° away from the camera, so we could not judge a "
+            "sideways weight shift; face the camera squarely to check it.".format(yaw)
+        )
     if severity:
         flags.append(Flag("asymmetric_shift", "left" if shift > 0 else "right", severity))
 
@@ -268,7 +282,7 @@ def _front_view(xy, track, spec, bottoms, reps, standing, drop):
         metrics.append(
             Metric("foot_turn_out_shift", finite_or_none(turn), "hip widths", side, estimated=True)
         )
-        if np.isfinite(turn) and turn >= spec.threshold("feet_turn_out_shift"):
+        if not turned and np.isfinite(turn) and turn >= spec.threshold("feet_turn_out_shift"):
             flags.append(Flag("feet_turn_out", side, "mild"))
 
     required = [
@@ -296,9 +310,6 @@ def _side_view(xy, track, spec, bottoms, standing):
     hip, knee, ankle, shoulder, heel, toe = (
         xy[:, sided(n, side)] for n in ("hip", "knee", "ankle", "shoulder", "heel", "foot_index")
     )
-    # The arm nearer the camera may differ from the near leg in an oblique view.
-    arm_side = near_side(track, ("shoulder", "elbow", "wrist"))
-    arm_shoulder, elbow = xy[:, sided("shoulder", arm_side)], xy[:, sided("elbow", arm_side)]
     leg = leg_length(xy, side)
     metrics: list[Metric] = []
     flags: list[Flag] = []
@@ -342,9 +353,19 @@ def _side_view(xy, track, spec, bottoms, standing):
     if severity:
         flags.append(Flag("excessive_forward_lean", None, severity))
 
-    arm = angle_between(elbow - arm_shoulder, arm_shoulder - xy[:, sided("hip", arm_side)])
+    # Arm line (shoulder -> wrist: straight arms, and wrists are seen when elbows hide
+    # behind the head) against the trunk line, for both arms; the smaller angle counts, so
+    # one arm hidden and misplaced by the model cannot raise a flag on its own.
+    arm_by_side = {
+        s: angle_between(
+            xy[:, sided("wrist", s)] - xy[:, sided("shoulder", s)],
+            xy[:, sided("shoulder", s)] - xy[:, sided("hip", s)],
+        )
+        for s in SIDES
+    }
+    arm = np.fmin(arm_by_side["left"], arm_by_side["right"])
     arm_bottom = nanmedian([arm[b] for b in bottoms])
-    metrics.append(Metric("arm_angle_deg", finite_or_none(arm_bottom), "deg", arm_side))
+    metrics.append(Metric("arm_angle_deg", finite_or_none(arm_bottom), "deg"))
     severity = severity_by(
         arm_bottom,
         spec.threshold("arms_forward_mild_deg"),
@@ -353,8 +374,9 @@ def _side_view(xy, track, spec, bottoms, standing):
     if severity:
         flags.append(Flag("arms_fall_forward", None, severity))
 
-    heel_rise = (nanmedian(heel[standing, 1]) - np.array([heel[b, 1] for b in bottoms])) / leg
-    heel_lift = nanmedian(heel_rise)
+    # Heel rising against the toes of the same foot (cancels a moving camera).
+    heel_over_toe = (toe[:, 1] - heel[:, 1]) / leg
+    heel_lift = nanmedian([heel_over_toe[b] for b in bottoms]) - nanmedian(heel_over_toe[standing])
     metrics.append(Metric("heel_lift", finite_or_none(heel_lift), "leg lengths", side))
     if np.isfinite(heel_lift) and heel_lift >= spec.threshold("heel_lift"):
         flags.append(

@@ -97,12 +97,36 @@ def _m001_foundation(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m002_licence_cache(db: sqlite_utils.Database) -> None:
+    """The last verified licence (one row), sealed with an HMAC (flowlogic/licence/cache.py).
+    No secret is ever stored here."""
+    run_script(
+        db,
+        """
+        CREATE TABLE licence_cache (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            status TEXT NOT NULL,
+            subscribed_tier TEXT,
+            customer_id TEXT,
+            email TEXT,
+            subscription_id TEXT,
+            period_end TEXT,
+            verified_at TEXT NOT NULL,
+            mac TEXT NOT NULL,
+            last_attempt_at TEXT,
+            last_error TEXT
+        )
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     (
         1,
         "foundation: profiles, consent, assessments, results, metrics, flags, audit",
         _m001_foundation,
     ),
+    (2, "licence cache", _m002_licence_cache),
 ]
 
 
@@ -120,11 +144,12 @@ def migrate(db: sqlite_utils.Database, now_iso: str, target: int | None = None) 
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
+    done = {int(row[0]) for row in db.execute("SELECT version FROM schema_migrations")}
     applied = []
-    for version, name, apply in MIGRATIONS:
+    for version, name, apply in sorted(MIGRATIONS, key=lambda m: m[0]):
         if target is not None and version > target:
             break
-        if version <= current_version(db):
+        if version in done:
             continue
         with transaction(db):
             apply(db)
@@ -136,4 +161,5 @@ def migrate(db: sqlite_utils.Database, now_iso: str, target: int | None = None) 
     return applied
 
 
-LATEST_VERSION = MIGRATIONS[-1][0]
+def latest_version() -> int:
+    return max(version for version, _, _ in MIGRATIONS)
