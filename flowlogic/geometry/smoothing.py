@@ -22,7 +22,9 @@ def one_euro(
     beta: float = 0.3,
     derivative_cutoff_hz: float = 1.0,
 ) -> np.ndarray:
-    """Filter `signal` (T, ...) along time. NaN samples stay NaN and reset the filter.
+    """Filter `signal` (T, ...) along time; every other axis is an independent channel,
+    filtered together (one pass over time, vectorised across channels). NaN samples stay
+    NaN and restart that channel's filter.
 
     Units of beta follow the signal's units per second; for pixel signals a beta near
     0.005-0.05 suits, for signals normalised by body size 0.3-3.
@@ -31,29 +33,30 @@ def one_euro(
     out = np.full_like(values, np.nan)
     if len(values) == 0:
         return out
-    previous = None
-    derivative = np.zeros(values.shape[1:])
-    last_t = None
-    for i in range(len(values)):
-        x = values[i]
-        if np.any(np.isnan(x)):
-            previous = None
-            continue
-        if previous is None:
-            previous = x.copy()
-            derivative = np.zeros_like(x)
-            last_t = timestamps_s[i]
-            out[i] = x
-            continue
-        dt = max(float(timestamps_s[i] - last_t), 1e-3)
-        last_t = timestamps_s[i]
-        raw_derivative = (x - previous) / dt
-        a_d = _alpha(derivative_cutoff_hz, dt)
-        derivative = a_d * raw_derivative + (1 - a_d) * derivative
-        cutoff = min_cutoff_hz + beta * np.abs(derivative)
-        a = _alpha(cutoff, dt)
-        previous = a * x + (1 - a) * previous
-        out[i] = previous
+    flat = values.reshape(len(values), -1)
+    result = out.reshape(len(values), -1)
+    channels = flat.shape[1]
+    previous = np.full(channels, np.nan)
+    derivative = np.zeros(channels)
+    last_t = np.full(channels, np.nan)
+    for i in range(len(flat)):
+        x = flat[i]
+        valid = ~np.isnan(x)
+        fresh = valid & np.isnan(previous)  # first sample, or first after a gap
+        going = valid & ~fresh
+        if going.any():
+            dt = np.maximum(timestamps_s[i] - last_t[going], 1e-3)
+            raw = (x[going] - previous[going]) / dt
+            a_d = _alpha(derivative_cutoff_hz, dt)
+            derivative[going] = a_d * raw + (1 - a_d) * derivative[going]
+            cutoff = min_cutoff_hz + beta * np.abs(derivative[going])
+            a = _alpha(cutoff, dt)
+            previous[going] = a * x[going] + (1 - a) * previous[going]
+        previous[fresh] = x[fresh]
+        derivative[fresh] = 0.0
+        last_t[valid] = timestamps_s[i]
+        previous[~valid] = np.nan
+        result[i] = np.where(valid, previous, np.nan)
     return out
 
 

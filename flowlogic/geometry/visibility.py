@@ -48,10 +48,5 @@ def prepared_xy(
     if not smooth:
         return xy
     scale = float(track.frame_height or 1)
-    flat = xy.reshape(track.frames, -1) / scale
-    out = np.empty_like(flat)
-    for column in range(flat.shape[1]):
-        out[:, column] = one_euro(
-            flat[:, column], track.timestamps_s, min_cutoff_hz=min_cutoff_hz, beta=beta
-        )
-    return (out * scale).reshape(xy.shape)
+    smoothed = one_euro(xy / scale, track.timestamps_s, min_cutoff_hz=min_cutoff_hz, beta=beta)
+    return smoothed * scale
