@@ -7,7 +7,8 @@ quality gates -> scorer -> store. Each refusal is a `FlowLogicError` with its ex
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,17 @@ import sqlite_utils
 from flowlogic import clock, consent, profiles, tiers
 from flowlogic.capture.probe import Limits, VideoInfo, probe
 from flowlogic.catalog import TestSpec, find_test, load_data_toml
-from flowlogic.errors import UsageError
+from flowlogic.errors import MovementNotFound, UsageError
 from flowlogic.geometry.visibility import gated_xy
 from flowlogic.pose.pipeline import AnalysisOptions, analyse
 from flowlogic.pose.track import PoseTrack
 from flowlogic.quality import view as viewmod
-from flowlogic.quality.gates import QualityReport, run_quality_checks, third_failure_feedback
+from flowlogic.quality.gates import (
+    QualityReport,
+    run_quality_checks,
+    third_failure_feedback,
+    with_movement_missing,
+)
 from flowlogic.scoring.registry import scorer_for
 from flowlogic.scoring.result import TestResult
 from flowlogic.store import assessments, open_db
@@ -105,6 +111,100 @@ def resolve_view(requested: str | None, spec: TestSpec, track: PoseTrack) -> str
     return spec.views[0]
 
 
+@dataclass(frozen=True)
+class Permit:
+    """Who may attempt which test today, after consent, tier and caps were checked."""
+
+    spec: TestSpec
+    profile: profiles.Profile
+    day: date
+    attempts_before: int
+
+
+def validate_view(spec: TestSpec, view: str | None) -> str | None:
+    if view is None:
+        return None
+    view = view.lower()
+    if view not in ("front", "side"):
+        raise UsageError(f"--view must be 'front' or 'side', not {view!r}")
+    if view not in spec.views:
+        raise UsageError(
+            f"{spec.name} is recorded from the {spec.view_label}; --view {view} "
+            "is not possible for it."
+        )
+    return view
+
+
+def permit_attempt(
+    db: sqlite_utils.Database,
+    spec: TestSpec,
+    profile: str | None,
+    *,
+    count_attempt: bool = True,
+    day: date | None = None,
+) -> Permit:
+    """Consent, profile, tier and (when the attempt will count) the daily and monthly
+    caps. Raises RefusedError (exit 4) or NotFound."""
+    consent.require(db)
+    who = profiles.resolve(db, profile)
+    current = tiers.current_tier(db)
+    tiers.check_unlocked(current, spec)
+    if scorer_for(spec) is None:
+        raise UsageError(f"{spec.name} cannot be scored by this version of Flow Logic yet.")
+    day = day or clock.today()
+    before = 0
+    if count_attempt:
+        used = tiers.check_attempt_allowed(db, who.id, spec, current, day)
+        before = used.attempts_today.get(spec.id, 0)
+    return Permit(spec, who, day, before)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    view: str
+    quality: QualityReport
+    result: TestResult | None
+
+
+def judge_track(track: PoseTrack, spec: TestSpec, view: str | None = None) -> Judgement:
+    """Quality gates, then the scorer: pure, no storage (used by score, record and batch)."""
+    chosen = resolve_view(view, spec, track)
+    quality = run_quality_checks(track, spec, chosen)
+    if not quality.passed:
+        return Judgement(chosen, quality, None)
+    scorer = scorer_for(spec)
+    if scorer is None:
+        raise UsageError(f"{spec.name} cannot be scored by this version of Flow Logic yet.")
+    try:
+        return Judgement(chosen, quality, scorer(track, spec, chosen))
+    except MovementNotFound as missing:
+        return Judgement(chosen, with_movement_missing(quality, missing.message), None)
+
+
+def store_outcome(
+    db: sqlite_utils.Database, permit: Permit, outcome: Outcome, *, source: str = "score"
+) -> Outcome:
+    """Save the attempt (valid or invalid) and return the outcome with its id."""
+    left = max(0, tiers.attempts_per_day() - permit.attempts_before - 1)
+    third = False
+    if outcome.result is None:
+        failures = assessments.invalid_attempts_on(
+            db, permit.profile.id, permit.spec.id, permit.day.isoformat()
+        )
+        third = failures + 1 >= 3
+    counted = replace(outcome, attempts_left_today=left, third_failure=third)
+    assessment_id = assessments.save(
+        db,
+        profile_id=permit.profile.id,
+        outcome=counted.to_dict(),
+        created_at=clock.iso(clock.now_utc()),
+        local_date=permit.day.isoformat(),
+        source=source,
+        model=outcome.track.model,
+    )
+    return replace(counted, assessment_id=assessment_id)
+
+
 def score_video(
     video: Path | str,
     test: str | int,
@@ -118,73 +218,17 @@ def score_video(
     options: AnalysisOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
+    """consent -> profile -> tier and caps -> probe -> pose (cached) -> gates -> scorer ->
+    store (unless `save=False`)."""
     spec = find_test(test)
-    if view is not None:
-        if view.lower() not in ("front", "side"):
-            raise UsageError(f"--view must be 'front' or 'side', not {view!r}")
-        if view.lower() not in spec.views:
-            raise UsageError(
-                f"{spec.name} is recorded from the {spec.view_label}; --view {view} "
-                "is not possible for it."
-            )
+    view = validate_view(spec, view)
     db = db or open_db()
-    consent.require(db)
-    who = profiles.resolve(db, profile)
-    current = tiers.current_tier(db)
-    tiers.check_unlocked(current, spec)
-    scorer = scorer_for(spec)
-    if scorer is None:
-        raise UsageError(f"{spec.name} cannot be scored by this version of Flow Logic yet.")
-    day = clock.today()
-    used = tiers.check_attempt_allowed(db, who.id, spec, current, day) if save else None
-
+    permit = permit_attempt(db, spec, profile, count_attempt=save)
     info = probe(Path(video), Limits(max_duration_s=spec.duration_limit_s, max_size_mb=MAX_SIZE_MB))
     options = options or AnalysisOptions(face_mesh=spec.face_mesh)
     track, from_cache = analyse(info, options=options, use_cache=use_cache, progress=progress)
-    chosen_view = resolve_view(view, spec, track)
-    quality = run_quality_checks(track, spec, chosen_view)
-    result = scorer(track, spec, chosen_view) if quality.passed else None
-
-    outcome = Outcome(spec, chosen_view, info, track, from_cache, quality, result, who)
-    if not save:
-        return outcome
-    attempts_before = used.attempts_today.get(spec.id, 0) if used else 0
-    left = max(0, tiers.attempts_per_day() - attempts_before - 1)
-    third = False
-    if result is None:
-        failures = assessments.invalid_attempts_on(db, who.id, spec.id, day.isoformat()) + 1
-        third = failures >= 3
+    judged = judge_track(track, spec, view)
     outcome = Outcome(
-        spec,
-        chosen_view,
-        info,
-        track,
-        from_cache,
-        quality,
-        result,
-        who,
-        attempts_left_today=left,
-        third_failure=third,
+        spec, judged.view, info, track, from_cache, judged.quality, judged.result, permit.profile
     )
-    assessment_id = assessments.save(
-        db,
-        profile_id=who.id,
-        outcome=outcome.to_dict(),
-        created_at=clock.iso(clock.now_utc()),
-        local_date=day.isoformat(),
-        source=source,
-        model=track.model,
-    )
-    return Outcome(
-        spec,
-        chosen_view,
-        info,
-        track,
-        from_cache,
-        quality,
-        result,
-        who,
-        assessment_id=assessment_id,
-        attempts_left_today=left,
-        third_failure=third,
-    )
+    return store_outcome(db, permit, outcome, source=source) if save else outcome

@@ -7,7 +7,7 @@ Checks are pure functions of a `PoseTrack`, the test's spec and the view.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -351,6 +351,15 @@ def _feedback(check: Check) -> Feedback:
     }
     values.update({k: v for k, v in check.detail.items() if isinstance(v, str)})
     return Feedback(copy["header"], copy["message"].format(**values), copy["action"])
+
+
+def with_movement_missing(report: QualityReport, message: str) -> QualityReport:
+    """The report of a recording whose scorer found none of the test's movement (e.g. a
+    squat recorded for the lateral lunge): NO_MOTION fails with the scorer's reason."""
+    failed = Check("NO_MOTION", False, report.motion_level, None, {"reason": message})
+    checks = (*tuple(c for c in report.checks if c.code != "NO_MOTION"), failed)
+    checks = tuple(sorted(checks, key=lambda c: ORDER.index(c.code)))
+    return replace(report, checks=checks, score=min(report.score, 0.49), feedback=_feedback(failed))
 
 
 def third_failure_feedback() -> Feedback:
