@@ -51,3 +51,12 @@ class NotFound(FlowLogicError):
 
     exit_code = 2
     code = "NOT_FOUND"
+
+
+class MovementNotFound(FlowLogicError):
+    """A scorer found none of the movement its test asks for (for example a squat
+    recorded for the lateral lunge): the attempt fails like the NO_MOTION gate, with a
+    message that says what was seen instead."""
+
+    exit_code = 3
+    code = "NO_MOTION"
