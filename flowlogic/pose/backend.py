@@ -79,6 +79,10 @@ class MediaPipePoseBackend:
             )
         return PoseEstimate(image=image, world=world)
 
+    def reset(self) -> None:
+        """Forget tracking state before the next video, keeping the loaded model."""
+        self._pose.reset()
+
     def close(self) -> None:
         self._pose.close()
 
@@ -99,6 +103,9 @@ class FaceCounter:
     def count(self, rgb: np.ndarray) -> int:
         result = self._detector.process(rgb)
         return len(result.detections or [])
+
+    def reset(self) -> None:
+        self._detector.reset()
 
     def close(self) -> None:
         self._detector.close()
@@ -122,5 +129,44 @@ class FaceMeshBackend:
             [(p.x, p.y, p.z) for p in result.multi_face_landmarks[0].landmark], dtype=np.float32
         )
 
+    def reset(self) -> None:
+        self._mesh.reset()
+
     def close(self) -> None:
         self._mesh.close()
+
+
+class ModelSet:
+    """The models an analysis needs, loaded once and reset between videos.
+
+    A batch worker process keeps one for its whole life ("load MediaPipe once"); a single
+    `flowlogic score` makes one and closes it. Face models load only when first asked for.
+    """
+
+    def __init__(self, pose: PoseBackend | None = None) -> None:
+        self._owns_pose = pose is None  # a backend handed in is closed by its owner
+        self.pose = pose or MediaPipePoseBackend()
+        self._face_counter: FaceCounter | None = None
+        self._face_mesh: FaceMeshBackend | None = None
+
+    def face_counter(self) -> FaceCounter:
+        if self._face_counter is None:
+            self._face_counter = FaceCounter()
+        return self._face_counter
+
+    def face_mesh(self) -> FaceMeshBackend:
+        if self._face_mesh is None:
+            self._face_mesh = FaceMeshBackend()
+        return self._face_mesh
+
+    def reset(self) -> None:
+        for model in (self.pose, self._face_counter, self._face_mesh):
+            reset = getattr(model, "reset", None)
+            if model is not None and reset is not None:
+                reset()
+
+    def close(self) -> None:
+        owned = (self.pose if self._owns_pose else None, self._face_counter, self._face_mesh)
+        for model in owned:
+            if model is not None:
+                model.close()

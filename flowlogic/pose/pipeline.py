@@ -23,9 +23,7 @@ from flowlogic.capture.sources import Frame, open_source, prefetch
 from flowlogic.errors import InputRefused
 from flowlogic.pose.backend import (
     FACE_MESH_POINTS,
-    FaceCounter,
-    FaceMeshBackend,
-    MediaPipePoseBackend,
+    ModelSet,
     PoseBackend,
     PoseEstimate,
 )
@@ -88,15 +86,19 @@ class TrackBuilder:
         source_frames: int,
         options: AnalysisOptions = AnalysisOptions(),
         backend: PoseBackend | None = None,
+        models: ModelSet | None = None,
     ) -> None:
         self.options = options
         self.fps = fps
         self.source_fps = source_fps
         self.source_frames = source_frames
-        self.backend = backend or MediaPipePoseBackend()
-        self._owns_backend = backend is None
-        self.face_counter = FaceCounter() if options.face_count_every_s > 0 else None
-        self.face_mesh = FaceMeshBackend() if options.face_mesh else None
+        self._owns_models = models is None
+        self.models = models or ModelSet(backend)
+        if not self._owns_models:
+            self.models.reset()
+        self.backend = self.models.pose
+        self.face_counter = self.models.face_counter() if options.face_count_every_s > 0 else None
+        self.face_mesh = self.models.face_mesh() if options.face_mesh else None
         self._times: list[float] = []
         self._image: list[np.ndarray] = []
         self._world: list[np.ndarray] = []
@@ -165,12 +167,8 @@ class TrackBuilder:
         )
 
     def close(self) -> None:
-        if self._owns_backend:
-            self.backend.close()
-        if self.face_counter is not None:
-            self.face_counter.close()
-        if self.face_mesh is not None:
-            self.face_mesh.close()
+        if self._owns_models:
+            self.models.close()
 
 
 def track_from_frames(
@@ -182,6 +180,7 @@ def track_from_frames(
     options: AnalysisOptions = AnalysisOptions(),
     backend: PoseBackend | None = None,
     on_frame: Callable[[Frame, PoseEstimate | None], None] | None = None,
+    models: ModelSet | None = None,
 ) -> PoseTrack:
     with native_logs_to_file():
         builder = TrackBuilder(
@@ -190,6 +189,7 @@ def track_from_frames(
             source_frames=source_frames,
             options=options,
             backend=backend,
+            models=models,
         )
         try:
             for frame in prefetch(frames):
@@ -218,12 +218,17 @@ def analyse(
     use_cache: bool = True,
     backend: PoseBackend | None = None,
     progress: Callable[[int, int], None] | None = None,
+    models: ModelSet | None = None,
+    cache_only: bool = False,
 ) -> tuple[PoseTrack, bool]:
     """The `PoseTrack` of a probed input, from the cache when possible.
 
     Returns the track and whether it came from the cache (no inference ran).
-    `progress(done, total)` is called after each analysed frame.
+    `progress(done, total)` is called after each analysed frame. `models` reuses loaded
+    models (batch workers); `cache_only` refuses to run inference (rescoring).
     """
+    if models is not None:
+        backend = models.pose
     model_id = backend.model_id if backend is not None else default_model_id()
     path = cache_path(info.sha256, options, model_id)
     if use_cache and path.exists():
@@ -231,6 +236,11 @@ def analyse(
             return PoseTrack.load(path), True
         except (OSError, ValueError, KeyError):
             path.unlink(missing_ok=True)  # a damaged cache entry is rebuilt, not trusted
+    if cache_only:
+        raise InputRefused(
+            f"No cached landmarks for {Path(info.path).name}; score it once without rescoring",
+            code="NOT_CACHED",
+        )
     source = open_source(
         Path(info.path),
         max_fps=options.max_fps,
@@ -253,8 +263,9 @@ def analyse(
         source_fps=source.source_fps,
         source_frames=source.source_frames,
         options=options,
-        backend=backend,
+        backend=None if models is not None else backend,
         on_frame=on_frame,
+        models=models,
     )
     if info.kind == "video" and expected >= 10 and track.frames < 0.5 * expected:
         raise InputRefused(
