@@ -54,3 +54,19 @@ def signed_angle_2d(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     cross = u[..., 0] * (-v[..., 1]) - (-u[..., 1]) * v[..., 0]
     dot = u[..., 0] * v[..., 0] + u[..., 1] * v[..., 1]
     return np.degrees(np.arctan2(cross, dot))
+
+
+def bend_above_line_deg(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """How far the path a->b->c bends at b (0 = straight), signed by where b sits against
+    the straight line a-c: positive when b is above it in the image (nearer the top of the
+    frame), negative below. Side-on floor tests read hips piking (+) or sagging (-) from it.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    bend = 180.0 - angle_at(a, b, c)
+    line = c - a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        along = np.sum((b - a) * line, axis=-1) / np.sum(line * line, axis=-1)
+    foot_y = a[..., 1] + along * line[..., 1]
+    return np.where(b[..., 1] <= foot_y, bend, -bend)

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from flowlogic.pose.landmarks import Landmark as L
 from flowlogic.pose.landmarks import sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.result import Flag, clamp01, worst_severity
@@ -93,9 +94,13 @@ def compensation_bucket(flags: list[Flag]) -> str:
 
 
 def worse_side_of(
-    flags: list[Flag], per_side: dict[str, float] | None = None, higher_is_worse: bool = True
+    flags: list[Flag],
+    per_side: dict[str, float] | None = None,
+    higher_is_worse: bool = True,
+    min_difference: float = 0.0,
 ) -> str | None:
-    """The side with the heavier flags; ties broken by a per-side measure."""
+    """The side with the heavier flags; ties broken by a per-side measure when the sides
+    differ by more than `min_difference` (below it they count as even: None)."""
     weight = {"left": 0.0, "right": 0.0}
     for flag in flags:
         if flag.side in weight:
@@ -104,7 +109,7 @@ def worse_side_of(
         return max(weight, key=weight.get)
     if per_side and all(np.isfinite(v) for v in per_side.values()) and len(per_side) == 2:
         left, right = per_side["left"], per_side["right"]
-        if left == right:
+        if left == right or abs(left - right) < min_difference:
             return None
         return (
             ("left" if left > right else "right")
@@ -112,3 +117,16 @@ def worse_side_of(
             else ("left" if left < right else "right")
         )
     return None
+
+
+def hip_axis_drop_deg(track: PoseTrack) -> np.ndarray:
+    """(T,) tilt of the right->left hip axis from level, in world landmarks (metres):
+    positive when the left hip is lower than the right. From a side view this is the one
+    way to see the pelvis dropping on one side; the depth it rests on is the model's
+    estimate, so metrics built on it are `estimated`."""
+    world = track.world.astype(np.float64)
+    axis = world[:, L.LEFT_HIP] - world[:, L.RIGHT_HIP]
+    length = np.linalg.norm(axis, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # world y points down: a larger y on the left hip means the left side is lower
+        return np.degrees(np.arcsin(np.clip(axis[:, 1] / length, -1.0, 1.0)))
