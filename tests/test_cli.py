@@ -37,14 +37,20 @@ def test_score_sample_json_shape_and_history():
     out = json.loads(result.stdout)
     assert out["schema_version"] == 1 and out["status"] == "valid"
     assert out["test"] == {"id": 4, "slug": "overhead-squat", "name": "Overhead Squat"}
-    assert set(out["video"]) >= {"path", "sha256", "fps", "frames", "duration_s", "width",
-                                 "height"}
+    assert set(out["video"]) >= {"path", "sha256", "fps", "frames", "duration_s", "width", "height"}
     assert set(out["quality"]) >= {"passed", "score", "checks", "feedback"}
-    assert all(set(c) >= {"code", "passed", "value", "threshold"}
-               for c in out["quality"]["checks"])
+    assert all(set(c) >= {"code", "passed", "value", "threshold"} for c in out["quality"]["checks"])
     result_part = out["result"]
-    assert set(result_part) >= {"bucket", "normalized", "score", "confidence", "side", "reps",
-                                "metrics", "flags"}
+    assert set(result_part) >= {
+        "bucket",
+        "normalized",
+        "score",
+        "confidence",
+        "side",
+        "reps",
+        "metrics",
+        "flags",
+    }
     for metric in result_part["metrics"].values():
         assert set(metric) == {"value", "unit", "side", "estimated"}
     assert isinstance(out["assessment_id"], int)

@@ -58,22 +58,24 @@ def _t(n):
 
 def test_hysteresis_counts_complete_reps_and_ignores_jitter():
     # rest, rep, jitter around the enter threshold (no rep), rep, rest
-    signal = np.array([0, 0, .3, .5, .3, 0, 0, .18, .21, .19, .22, .18, 0, .4, .5, .1, 0])
+    signal = np.array(
+        [0, 0, 0.3, 0.5, 0.3, 0, 0, 0.18, 0.21, 0.19, 0.22, 0.18, 0, 0.4, 0.5, 0.1, 0]
+    )
     reps = hysteresis_segments(signal, _t(signal.size), enter=0.25, exit=0.05)
     assert len(reps) == 2 and not any(r.partial for r in reps)
 
 
 def test_hysteresis_marks_reps_cut_by_the_clip_as_partial():
-    starts_deep = np.array([.5, .4, .2, 0, 0, .3, .5, .2, 0])
+    starts_deep = np.array([0.5, 0.4, 0.2, 0, 0, 0.3, 0.5, 0.2, 0])
     reps = hysteresis_segments(starts_deep, _t(9), enter=0.25, exit=0.05)
     assert [r.partial for r in reps] == [True, False]
-    ends_deep = np.array([0, .3, .5, 0, 0, .3, .5])
+    ends_deep = np.array([0, 0.3, 0.5, 0, 0, 0.3, 0.5])
     reps = hysteresis_segments(ends_deep, _t(7), enter=0.25, exit=0.05)
     assert [r.partial for r in reps] == [False, True]
 
 
 def test_hysteresis_nearly_standing_at_the_edges_counts_as_rest():
-    signal = np.array([.07, .07, .3, .5, .3, .1, .07])  # never below exit, but below enter
+    signal = np.array([0.07, 0.07, 0.3, 0.5, 0.3, 0.1, 0.07])  # never below exit, but below enter
     reps = hysteresis_segments(signal, _t(7), enter=0.25, exit=0.05)
     assert len(reps) == 1 and not reps[0].partial
 

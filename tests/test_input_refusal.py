@@ -19,8 +19,9 @@ runner = CliRunner()
 
 
 def _score(path, *extra):
-    return runner.invoke(app, ["score", str(path), "--test", "overhead-squat",
-                               "--accept-disclaimer", *extra])
+    return runner.invoke(
+        app, ["score", str(path), "--test", "overhead-squat", "--accept-disclaimer", *extra]
+    )
 
 
 def _make(kind: str, tmp_path):
@@ -58,8 +59,17 @@ def _make(kind: str, tmp_path):
     raise AssertionError(kind)
 
 
-CASES = ["missing", "empty", "random_bytes", "image_named_mp4", "text_file", "truncated",
-         "too_large", "too_long", "audio_only"]
+CASES = [
+    "missing",
+    "empty",
+    "random_bytes",
+    "image_named_mp4",
+    "text_file",
+    "truncated",
+    "too_large",
+    "too_long",
+    "audio_only",
+]
 
 
 @pytest.mark.parametrize("kind", CASES)

@@ -39,8 +39,9 @@ def test_still_image_matches_mediapipe_published_landmarks():
     finally:
         backend.close()
     assert estimate is not None
-    expected = np.array(json.loads((TEST_DATA / "pose_jpg_expected.json").read_text())
-                        ["landmarks_px"])
+    expected = np.array(
+        json.loads((TEST_DATA / "pose_jpg_expected.json").read_text())["landmarks_px"]
+    )
     got = estimate.image[:, :2] * [width, height]
     assert np.abs(got - expected).max() < 15.0
 
@@ -113,8 +114,17 @@ def test_rotation_metadata_is_honoured(tmp_path):
     """A portrait clip stored sideways with a display rotation comes out upright."""
     sideways = tmp_path / "sideways.mp4"
     tagged = tmp_path / "tagged.mp4"
-    ffmpeg("-i", str(SAMPLE), "-vf", "transpose=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-           str(sideways))
+    ffmpeg(
+        "-i",
+        str(SAMPLE),
+        "-vf",
+        "transpose=1",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        str(sideways),
+    )
     ffmpeg("-display_rotation", "90", "-i", str(sideways), "-c", "copy", str(tagged))
     original = next(iter(VideoFileSource(SAMPLE))).image
     upright = next(iter(VideoFileSource(tagged))).image
@@ -132,8 +142,19 @@ def test_high_frame_rates_are_thinned_to_30fps(fps, step):
 def test_sixty_fps_clip_is_analysed_at_thirty(tmp_path, monkeypatch):
     monkeypatch.setenv("FLOWLOGIC_CACHE_DIR", str(tmp_path / "cache"))
     sixty = tmp_path / "sixty.mp4"
-    ffmpeg("-i", str(SAMPLE), "-t", "2", "-vf", "fps=60,scale=360:640", "-c:v", "libx264",
-           "-pix_fmt", "yuv420p", str(sixty))
+    ffmpeg(
+        "-i",
+        str(SAMPLE),
+        "-t",
+        "2",
+        "-vf",
+        "fps=60,scale=360:640",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        str(sixty),
+    )
     track, _ = analyse(probe(sixty))
     assert track.source_fps == pytest.approx(60, abs=0.1)
     assert track.fps == pytest.approx(30, abs=0.1)

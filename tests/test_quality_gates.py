@@ -46,8 +46,9 @@ def test_no_person(sample_track):
 
 
 def test_dark_room(sample_track):
-    report = run_quality_checks(replace(sample_track, brightness=sample_track.brightness * 0.1),
-                                SQUAT, "front")
+    report = run_quality_checks(
+        replace(sample_track, brightness=sample_track.brightness * 0.1), SQUAT, "front"
+    )
     assert _codes_failed(report) == ["BAD_LIGHTING"]
     assert report.feedback.message == "Try turning on more lights or moving to a brighter spot."
 

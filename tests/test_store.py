@@ -17,17 +17,44 @@ def _columns(db, table):
 def test_foundation_schema_columns_exactly():
     db = open_db()
     assert _columns(db, "assessments") == [
-        "id", "profile_id", "test_id", "test_slug", "view", "status", "created_at",
-        "local_date", "source", "video_path", "video_sha256", "video_json", "quality_score",
-        "quality_json", "reasons_json", "model", "outcome_json",
+        "id",
+        "profile_id",
+        "test_id",
+        "test_slug",
+        "view",
+        "status",
+        "created_at",
+        "local_date",
+        "source",
+        "video_path",
+        "video_sha256",
+        "video_json",
+        "quality_score",
+        "quality_json",
+        "reasons_json",
+        "model",
+        "outcome_json",
     ]
     assert _columns(db, "results") == [
-        "assessment_id", "bucket", "normalized", "score", "confidence", "side", "reps",
+        "assessment_id",
+        "bucket",
+        "normalized",
+        "score",
+        "confidence",
+        "side",
+        "reps",
         "result_json",
     ]
     assert _columns(db, "flags") == ["id", "assessment_id", "code", "side", "severity"]
-    assert _columns(db, "metrics") == ["id", "assessment_id", "name", "value", "unit", "side",
-                                       "estimated"]
+    assert _columns(db, "metrics") == [
+        "id",
+        "assessment_id",
+        "name",
+        "value",
+        "unit",
+        "side",
+        "estimated",
+    ]
 
 
 def test_pragmas_wal_and_foreign_keys():

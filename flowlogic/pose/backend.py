@@ -87,6 +87,24 @@ class MediaPipePoseBackend:
         self._pose.close()
 
 
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over the smaller box's area (1 = one box inside the other)."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return width * height / smaller if smaller > 0 else 0.0
+
+
+def distinct_boxes(boxes: list[tuple[float, ...]], max_overlap: float = 0.3) -> list:
+    kept: list[tuple[float, ...]] = []
+    for box in boxes:
+        if all(_overlap(box, other) <= max_overlap for other in kept):
+            kept.append(box)
+    return kept
+
+
 class FaceCounter:
     """Counts faces with MediaPipe's bundled full-range face detector (people 2-5 m away).
 
@@ -101,8 +119,14 @@ class FaceCounter:
         )
 
     def count(self, rgb: np.ndarray) -> int:
+        """Distinct faces: the detector sometimes reports one face twice with overlapping
+        boxes (seen on the shared footage), so overlapping boxes count once."""
         result = self._detector.process(rgb)
-        return len(result.detections or [])
+        boxes = []
+        for detection in result.detections or []:
+            box = detection.location_data.relative_bounding_box
+            boxes.append((box.xmin, box.ymin, box.xmin + box.width, box.ymin + box.height))
+        return len(distinct_boxes(boxes))
 
     def reset(self) -> None:
         self._detector.reset()

@@ -56,34 +56,7 @@ def save(
             [json.dumps(outcome), assessment_id],
         )
         if result:
-            db["results"].insert(
-                {
-                    "assessment_id": assessment_id,
-                    "bucket": result["bucket"],
-                    "normalized": result["normalized"],
-                    "score": result["score"],
-                    "confidence": result["confidence"],
-                    "side": result["side"],
-                    "reps": result["reps"],
-                    "result_json": json.dumps(result),
-                }
-            )
-            db["metrics"].insert_all(
-                [
-                    {
-                        "assessment_id": assessment_id,
-                        "name": key,
-                        "value": m["value"],
-                        "unit": m["unit"],
-                        "side": m["side"],
-                        "estimated": int(bool(m["estimated"])),
-                    }
-                    for key, m in result["metrics"].items()
-                ]
-            )
-            db["flags"].insert_all(
-                [{"assessment_id": assessment_id, **flag} for flag in result["flags"]]
-            )
+            _insert_result(db, assessment_id, result)
             record_event(
                 db,
                 "assessment.scored",
@@ -105,6 +78,35 @@ def save(
                 },
             )
     return assessment_id
+
+
+def _insert_result(db: sqlite_utils.Database, assessment_id: int, result: dict[str, Any]) -> None:
+    db["results"].insert(
+        {
+            "assessment_id": assessment_id,
+            "bucket": result["bucket"],
+            "normalized": result["normalized"],
+            "score": result["score"],
+            "confidence": result["confidence"],
+            "side": result["side"],
+            "reps": result["reps"],
+            "result_json": json.dumps(result),
+        }
+    )
+    db["metrics"].insert_all(
+        [
+            {
+                "assessment_id": assessment_id,
+                "name": key,
+                "value": m["value"],
+                "unit": m["unit"],
+                "side": m["side"],
+                "estimated": int(bool(m["estimated"])),
+            }
+            for key, m in result["metrics"].items()
+        ]
+    )
+    db["flags"].insert_all([{"assessment_id": assessment_id, **flag} for flag in result["flags"]])
 
 
 def get(db: sqlite_utils.Database, assessment_id: int) -> dict[str, Any]:
@@ -158,3 +160,48 @@ def invalid_attempts_on(
         [profile_id, test_id, local_date],
     ).fetchone()
     return int(row[0])
+
+
+def find_scored(
+    db: sqlite_utils.Database, profile_id: int, test_id: int, video_sha256: str
+) -> int | None:
+    """The latest attempt of this profile at this test on this exact video, if any."""
+    row = db.execute(
+        "SELECT id FROM assessments WHERE profile_id = ? AND test_id = ? AND video_sha256 = ? "
+        "ORDER BY id DESC LIMIT 1",
+        [profile_id, test_id, video_sha256],
+    ).fetchone()
+    return int(row[0]) if row else None
+
+
+def replace_result(db: sqlite_utils.Database, assessment_id: int, outcome: dict[str, Any]) -> None:
+    """Rescoring: the same attempt judged again (new thresholds); not a new attempt."""
+    result = outcome.get("result")
+    quality = outcome["quality"]
+    with transaction(db):
+        for table in ("results", "metrics", "flags"):
+            db.execute(f"DELETE FROM {table} WHERE assessment_id = ?", [assessment_id])
+        outcome = {**outcome, "assessment_id": assessment_id}
+        db.execute(
+            "UPDATE assessments SET status = ?, view = ?, quality_score = ?, quality_json = ?, "
+            "reasons_json = ?, outcome_json = ? WHERE id = ?",
+            [
+                outcome["status"],
+                outcome.get("view"),
+                quality["score"],
+                json.dumps(quality),
+                json.dumps([c["code"] for c in quality["checks"] if not c["passed"]]),
+                json.dumps(outcome),
+                assessment_id,
+            ],
+        )
+        if result:
+            _insert_result(db, assessment_id, result)
+        row = db.execute("SELECT profile_id FROM assessments WHERE id = ?", [assessment_id])
+        record_event(
+            db,
+            "assessment.rescored",
+            profile_id=row.fetchone()[0],
+            assessment_id=assessment_id,
+            details={"status": outcome["status"]},
+        )

@@ -120,6 +120,152 @@ def _m002_licence_cache(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m003_plans(db: sqlite_utils.Database) -> None:
+    """Problem-area snapshots, plan versions (one active per profile) with their items,
+    calendar tasks (one per plan item and day; a task is done at most once), reflections,
+    badges and auto-adaptations (flowlogic/plans)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE plans (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('lite', 'full')),
+            status TEXT NOT NULL CHECK (status IN ('active', 'superseded')),
+            created_at TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            cycle_start TEXT NOT NULL,
+            start_date TEXT NOT NULL,
+            end_date TEXT NOT NULL,
+            superseded_at TEXT,
+            start_level INTEGER NOT NULL CHECK (start_level BETWEEN 1 AND 3),
+            basis_json TEXT NOT NULL,
+            plan_json TEXT NOT NULL,
+            UNIQUE (profile_id, version)
+        );
+        CREATE UNIQUE INDEX plans_one_active ON plans (profile_id) WHERE status = 'active';
+        CREATE TABLE problem_areas (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            plan_id INTEGER REFERENCES plans(id) ON DELETE CASCADE,
+            taken_at TEXT NOT NULL,
+            local_date TEXT NOT NULL,
+            rank INTEGER NOT NULL,
+            area_key TEXT NOT NULL,
+            name TEXT NOT NULL,
+            priority TEXT NOT NULL CHECK (priority IN ('P1', 'P2')),
+            why TEXT NOT NULL,
+            tests_json TEXT NOT NULL,
+            flags_json TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            confirmed INTEGER NOT NULL
+        );
+        CREATE INDEX problem_areas_profile ON problem_areas (profile_id, local_date);
+        CREATE TABLE plan_items (
+            id INTEGER PRIMARY KEY,
+            plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+            phase TEXT NOT NULL CHECK (phase IN ('local', 'integration', 'function')),
+            position INTEGER NOT NULL,
+            exercise_id TEXT NOT NULL,
+            area_key TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('must', 'should')),
+            level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 3),
+            UNIQUE (plan_id, phase, position)
+        );
+        CREATE TABLE adaptations (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+            start_day TEXT NOT NULL,
+            tasks_before INTEGER NOT NULL,
+            tasks_after INTEGER NOT NULL,
+            red_days_json TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            undone_at TEXT
+        );
+        CREATE TABLE calendar_tasks (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            plan_id INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+            plan_item_id INTEGER NOT NULL REFERENCES plan_items(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            slot INTEGER NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('must', 'should')),
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'done', 'dropped', 'superseded')),
+            completed_at TEXT,
+            adaptation_id INTEGER REFERENCES adaptations(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (plan_item_id, day),
+            CHECK ((status = 'done') = (completed_at IS NOT NULL))
+        );
+        CREATE INDEX calendar_tasks_profile_day ON calendar_tasks (profile_id, day);
+        CREATE TABLE reflections (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            rating INTEGER NOT NULL CHECK (rating BETWEEN 0 AND 10),
+            note TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (profile_id, day)
+        );
+        CREATE TABLE badges (
+            id INTEGER PRIMARY KEY,
+            profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            badge_key TEXT NOT NULL,
+            earned_at TEXT NOT NULL,
+            earned_on TEXT NOT NULL,
+            details_json TEXT,
+            UNIQUE (profile_id, badge_key)
+        )
+        """,
+    )
+
+
+def _m004_batch_jobs(db: sqlite_utils.Database) -> None:
+    """Coach batch jobs: one row per input row, so a killed batch resumes where it stopped
+    and nothing is counted twice (the row's final state is written in the same transaction
+    as its assessment)."""
+    run_script(
+        db,
+        """
+        CREATE TABLE batch_jobs (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('manifest', 'folder')),
+            rescore INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE INDEX batch_jobs_source ON batch_jobs (source, rescore, finished_at);
+        CREATE TABLE batch_rows (
+            id INTEGER PRIMARY KEY,
+            job_id INTEGER NOT NULL REFERENCES batch_jobs(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            line INTEGER,
+            video TEXT NOT NULL,
+            profile TEXT NOT NULL,
+            test_id INTEGER NOT NULL,
+            view TEXT,
+            local_date TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN
+                ('pending', 'valid', 'invalid', 'refused', 'unreadable', 'skipped')),
+            reason TEXT,
+            video_sha256 TEXT,
+            assessment_id INTEGER REFERENCES assessments(id) ON DELETE SET NULL,
+            bucket TEXT,
+            score INTEGER,
+            confidence REAL,
+            flags_json TEXT,
+            updated_at TEXT,
+            UNIQUE (job_id, position)
+        );
+        CREATE INDEX batch_rows_job_status ON batch_rows (job_id, status)
+        """,
+    )
+
+
 MIGRATIONS: list[Migration] = [
     (
         1,
@@ -127,6 +273,13 @@ MIGRATIONS: list[Migration] = [
         _m001_foundation,
     ),
     (2, "licence cache", _m002_licence_cache),
+    (
+        3,
+        "plans: problem areas, plans, plan items, calendar tasks, reflections, badges, "
+        "adaptations",
+        _m003_plans,
+    ),
+    (4, "batch jobs and rows", _m004_batch_jobs),
 ]
 
 

@@ -1,0 +1,1 @@
+"""Coach batch processing: many client videos, in parallel, resumable and crash-safe."""
