@@ -2,6 +2,9 @@
 
 consent -> profile -> tier and caps -> input probe -> pose (cached) -> view ->
 quality gates -> scorer -> store. Each refusal is a `FlowLogicError` with its exit code.
+`score_video` is `prepare_attempt` (the checks before any video) + pose + `score_track`
+(gates, scorer, store); live recording (`flowlogic.recording`) builds the track while
+the person moves and calls the same two steps.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import sqlite_utils
 
 from flowlogic import clock, consent, profiles, tiers
 from flowlogic.capture.probe import Limits, VideoInfo, probe
-from flowlogic.catalog import TestSpec, find_test, load_data_toml
+from flowlogic.catalog import TestSpec, find_test
 from flowlogic.errors import MovementNotFound, UsageError
 from flowlogic.geometry.visibility import gated_xy
 from flowlogic.pose.pipeline import AnalysisOptions, analyse
@@ -26,7 +29,11 @@ from flowlogic.quality.gates import (
     QualityReport,
     run_quality_checks,
     third_failure_feedback,
+    view_thresholds,
     with_movement_missing,
+)
+from flowlogic.quality.gates import (
+    body as quality_body,
 )
 from flowlogic.scoring.registry import scorer_for
 from flowlogic.scoring.result import TestResult
@@ -98,14 +105,14 @@ def resolve_view(requested: str | None, spec: TestSpec, track: PoseTrack) -> str
         return requested
     if len(spec.views) == 1:
         return spec.views[0]
-    cfg = load_data_toml("quality.toml")["WRONG_VIEW"]
-    ratio = viewmod.width_ratio(gated_xy(track))
-    seen = viewmod.classify_view(ratio, cfg["front_min_width_ratio"], cfg["side_max_width_ratio"])
+    frame = quality_body(gated_xy(track))
+    front_min, side_max = view_thresholds(spec, frame)
+    ratio = frame.width_ratio
+    seen = viewmod.classify_view(ratio, front_min, side_max)
     if seen in spec.views:
         return seen
     if seen == "diagonal":
-        middle = (cfg["front_min_width_ratio"] + cfg["side_max_width_ratio"]) / 2
-        guess = "front" if ratio >= middle else "side"
+        guess = "front" if ratio >= (front_min + side_max) / 2 else "side"
         if guess in spec.views:
             return guess
     return spec.views[0]
@@ -205,6 +212,96 @@ def store_outcome(
     return replace(counted, assessment_id=assessment_id)
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """Everything checked before any video is looked at: the test, the profile, the tier,
+    the daily and monthly caps. Made by `prepare_attempt`, used by `score_track`."""
+
+    spec: TestSpec
+    profile: profiles.Profile
+    tier: tiers.Tier
+    scorer: Callable[[PoseTrack, TestSpec, str], TestResult]
+    day: date
+    usage: tiers.Usage | None  # None when the attempt is not going to be stored
+    view: str | None = None
+
+
+def _check_view_option(view: str | None, spec: TestSpec) -> None:
+    if view is None:
+        return
+    if view.lower() not in ("front", "side"):
+        raise UsageError(f"--view must be 'front' or 'side', not {view!r}")
+    if view.lower() not in spec.views:
+        raise UsageError(
+            f"{spec.name} is recorded from the {spec.view_label}; --view {view} "
+            "is not possible for it."
+        )
+
+
+def prepare_attempt(
+    db: sqlite_utils.Database,
+    test: str | int,
+    *,
+    view: str | None = None,
+    profile: str | None = None,
+    save: bool = True,
+) -> Attempt:
+    """consent -> profile -> tier -> scorer -> caps; each refusal raises (exit 2 or 4)."""
+    spec = find_test(test)
+    _check_view_option(view, spec)
+    consent.require(db)
+    who = profiles.resolve(db, profile)
+    current = tiers.current_tier(db)
+    tiers.check_unlocked(current, spec)
+    scorer = scorer_for(spec)
+    if scorer is None:
+        raise UsageError(f"{spec.name} cannot be scored by this version of Flow Logic yet.")
+    day = clock.today()
+    used = tiers.check_attempt_allowed(db, who.id, spec, current, day) if save else None
+    return Attempt(spec, who, current, scorer, day, used, view)
+
+
+def score_track(
+    db: sqlite_utils.Database,
+    attempt: Attempt,
+    info: VideoInfo,
+    track: PoseTrack,
+    *,
+    from_cache: bool = False,
+    save: bool = True,
+    source: str = "score",
+) -> Outcome:
+    """view -> quality gates -> scorer -> store, for a track already built (from a file
+    or live while recording)."""
+    spec, who = attempt.spec, attempt.profile
+    chosen_view = resolve_view(attempt.view, spec, track)
+    quality = run_quality_checks(track, spec, chosen_view)
+    result = attempt.scorer(track, spec, chosen_view) if quality.passed else None
+
+    outcome = Outcome(spec, chosen_view, info, track, from_cache, quality, result, who)
+    if not save:
+        return outcome
+    day = attempt.day
+    used = attempt.usage
+    attempts_before = used.attempts_today.get(spec.id, 0) if used else 0
+    left = max(0, tiers.attempts_per_day() - attempts_before - 1)
+    third = False
+    if result is None:
+        failures = assessments.invalid_attempts_on(db, who.id, spec.id, day.isoformat()) + 1
+        third = failures >= 3
+    outcome = replace(outcome, attempts_left_today=left, third_failure=third)
+    assessment_id = assessments.save(
+        db,
+        profile_id=who.id,
+        outcome=outcome.to_dict(),
+        created_at=clock.iso(clock.now_utc()),
+        local_date=day.isoformat(),
+        source=source,
+        model=track.model,
+    )
+    return replace(outcome, assessment_id=assessment_id)
+
+
 def score_video(
     video: Path | str,
     test: str | int,
@@ -218,17 +315,10 @@ def score_video(
     options: AnalysisOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
-    """consent -> profile -> tier and caps -> probe -> pose (cached) -> gates -> scorer ->
-    store (unless `save=False`)."""
-    spec = find_test(test)
-    view = validate_view(spec, view)
     db = db or open_db()
-    permit = permit_attempt(db, spec, profile, count_attempt=save)
+    attempt = prepare_attempt(db, test, view=view, profile=profile, save=save)
+    spec = attempt.spec
     info = probe(Path(video), Limits(max_duration_s=spec.duration_limit_s, max_size_mb=MAX_SIZE_MB))
     options = options or AnalysisOptions(face_mesh=spec.face_mesh)
     track, from_cache = analyse(info, options=options, use_cache=use_cache, progress=progress)
-    judged = judge_track(track, spec, view)
-    outcome = Outcome(
-        spec, judged.view, info, track, from_cache, judged.quality, judged.result, permit.profile
-    )
-    return store_outcome(db, permit, outcome, source=source) if save else outcome
+    return score_track(db, attempt, info, track, from_cache=from_cache, save=save, source=source)

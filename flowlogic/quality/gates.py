@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from flowlogic.catalog import TestSpec, load_data_toml
-from flowlogic.geometry.body import midpoint, torso_length
 from flowlogic.pose.landmarks import BODY_PART_WORDS, BODY_PARTS
 from flowlogic.pose.landmarks import Landmark as L
 from flowlogic.pose.track import PoseTrack
@@ -168,6 +167,23 @@ def _direction_for(track: PoseTrack, indices: list[int]) -> str:
     return "back"
 
 
+def body(xy: np.ndarray) -> viewmod.BodyFrame:
+    """The body's size unit, view ratio and inclination (upper-body clips without hips
+    are measured from the neck; see quality.view.BodyFrame)."""
+    cfg = load_data_toml("quality.toml")["BODY"]
+    return viewmod.body_frame(
+        xy, hips_seen_ratio=cfg["hips_seen_ratio"], neck_to_torso=cfg["neck_to_torso"]
+    )
+
+
+def view_thresholds(spec: TestSpec, frame: viewmod.BodyFrame) -> tuple[float, float]:
+    suffix = "" if frame.hips_seen else "_upper"
+    return (
+        _cfg("WRONG_VIEW", spec, f"front_min_width_ratio{suffix}"),
+        _cfg("WRONG_VIEW", spec, f"side_max_width_ratio{suffix}"),
+    )
+
+
 def check_person(track: PoseTrack, spec: TestSpec) -> Check:
     threshold = _cfg("INVALID_NO_PERSON", spec, "min_person_ratio")
     ratio = float(track.present.mean()) if track.frames else 0.0
@@ -179,8 +195,8 @@ def other_person_share(xy: np.ndarray, max_jump: float) -> tuple[float, int]:
     the skeleton jumping more than `max_jump` torso lengths between consecutive frames,
     which no one body does in a frame. The longest run between switches is taken as the
     person being assessed. Returns (share, switches)."""
-    torso = torso_length(xy)
-    pelvis = midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP)
+    frame = body(xy)
+    torso, pelvis = frame.unit_px, frame.centre
     valid = np.flatnonzero(~np.isnan(pelvis).any(axis=1))
     if valid.size < 2 or not np.isfinite(torso) or torso <= 0:
         return 0.0, 0
@@ -255,11 +271,11 @@ def check_confidence(track: PoseTrack, spec: TestSpec, view: str) -> tuple[Check
 
 
 def check_view(track: PoseTrack, spec: TestSpec, view: str, xy: np.ndarray) -> tuple[Check, str]:
-    front_min = _cfg("WRONG_VIEW", spec, "front_min_width_ratio")
-    side_max = _cfg("WRONG_VIEW", spec, "side_max_width_ratio")
+    frame = body(xy)
+    front_min, side_max = view_thresholds(spec, frame)
     max_tilt = _cfg("WRONG_VIEW", spec, "max_line_tilt_deg")
     allow_diagonal = bool(spec.quality.get("allow_diagonal", False))
-    ratio = viewmod.width_ratio(xy)
+    ratio = frame.width_ratio
     seen = viewmod.classify_view(ratio, front_min, side_max)
     needed = view
     detail: dict[str, Any] = {"seen": seen, "needed": needed}
@@ -285,7 +301,7 @@ def check_view(track: PoseTrack, spec: TestSpec, view: str, xy: np.ndarray) -> t
 def check_position(track: PoseTrack, spec: TestSpec, xy: np.ndarray) -> Check:
     limit = _cfg("WRONG_POSITION", spec, "upright_max_deg")
     words = load_data_toml("quality.toml")["words"]["position"]
-    inclination = viewmod.torso_inclination_deg(xy)
+    inclination = body(xy).inclination_deg
     upright_needed = spec.position in ("standing", "seated")
     detail = {"position": words.get(spec.position, spec.position)}
     if np.isnan(inclination):
@@ -296,8 +312,8 @@ def check_position(track: PoseTrack, spec: TestSpec, xy: np.ndarray) -> Check:
 
 def motion_level(track: PoseTrack, indices: list[int], xy: np.ndarray) -> float:
     """How far the required landmarks travel: the largest 5-95 % range of any one
-    landmark's path, in torso lengths."""
-    torso = torso_length(xy)
+    landmark's path, in torso lengths (or their neck-based equivalent)."""
+    torso = body(xy).unit_px
     if not indices or np.isnan(torso) or torso <= 0:
         return 0.0
     ranges = []
@@ -319,11 +335,13 @@ def check_motion(spec: TestSpec, level: float) -> Check:
 
 
 def longest_still_s(track: PoseTrack, xy: np.ndarray, max_speed: float) -> float:
-    """Longest stretch with the pelvis moving slower than `max_speed` torso lengths/s."""
-    torso = torso_length(xy)
+    """Longest stretch with the pelvis (mid-shoulder without hips) moving slower than
+    `max_speed` torso lengths per second."""
+    frame = body(xy)
+    torso = frame.unit_px
     if track.frames < 2 or np.isnan(torso) or torso <= 0:
         return 0.0
-    pelvis = midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP) / torso
+    pelvis = frame.centre / torso
     speed = np.linalg.norm(np.diff(pelvis, axis=0), axis=1) * track.fps
     still = np.nan_to_num(speed, nan=np.inf) <= max_speed
     best = run = 0

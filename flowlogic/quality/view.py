@@ -7,6 +7,7 @@ they collapse to a few pixels. Pure functions of pixel landmarks.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -59,3 +60,60 @@ def torso_inclination_deg(xy: np.ndarray) -> float:
     top = midpoint(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
     bottom = midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP)
     return _median(inclination_from_vertical(top, bottom))
+
+
+@dataclass(frozen=True)
+class BodyFrame:
+    """How big the body is and which way it faces, from whatever part is in the picture.
+
+    With hips in view the unit is the torso (mid-shoulder to mid-hip) and the view comes
+    from shoulder width against it. Upper-body tests (head and shoulders only) use the
+    neck instead: mid-shoulder to mid-ear, scaled to a torso equivalent, and shoulder width
+    against the neck for the view.
+    """
+
+    hips_seen: bool
+    unit_px: float
+    width_ratio: float
+    inclination_deg: float
+    centre: np.ndarray  # (T, 2): pelvis, or mid-shoulder without hips
+
+
+def _neck(xy: np.ndarray) -> np.ndarray:
+    shoulders = midpoint(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+        ears = np.nanmean(xy[:, [L.LEFT_EAR, L.RIGHT_EAR]], axis=1)
+    return ears - shoulders
+
+
+def body_frame(xy: np.ndarray, *, hips_seen_ratio: float, neck_to_torso: float) -> BodyFrame:
+    hips = ~np.isnan(xy[:, [L.LEFT_HIP, L.RIGHT_HIP], 0]).any(axis=1)
+    shoulders = ~np.isnan(xy[:, [L.LEFT_SHOULDER, L.RIGHT_SHOULDER], 0]).any(axis=1)
+    seen = shoulders.any() and hips[shoulders].mean() >= hips_seen_ratio
+    if seen:
+        return BodyFrame(
+            True,
+            float(
+                np.nanpercentile(torso_length_series(xy), 90)
+                if np.isfinite(torso_length_series(xy)).any()
+                else np.nan
+            ),
+            width_ratio(xy),
+            torso_inclination_deg(xy),
+            midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP),
+        )
+    neck = _neck(xy)
+    neck_height = _median(np.linalg.norm(neck, axis=1))
+    shoulder_width = _median(distance(xy[:, L.LEFT_SHOULDER], xy[:, L.RIGHT_SHOULDER]))
+    up = np.zeros_like(neck)
+    up[:, 1] = -1.0
+    from flowlogic.geometry.angles import angle_between
+
+    return BodyFrame(
+        False,
+        neck_height * neck_to_torso,
+        shoulder_width / neck_height if neck_height > 0 else float("nan"),
+        _median(angle_between(neck, up)),
+        midpoint(xy, L.LEFT_SHOULDER, L.RIGHT_SHOULDER),
+    )

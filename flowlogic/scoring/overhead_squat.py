@@ -267,8 +267,8 @@ def _front_view(xy, track, spec, bottoms, reps, standing, drop, notes):
     )
     if turned:
         notes.append(
-            "You were turned about {:.0f}° away from the camera, so we could not judge a "
-            "sideways weight shift; face the camera squarely to check it.".format(yaw)
+            f"You were turned about {yaw:.0f}° away from the camera, so we could not judge a "
+            "sideways weight shift; face the camera squarely to check it."
         )
     if severity:
         flags.append(Flag("asymmetric_shift", "left" if shift > 0 else "right", severity))
