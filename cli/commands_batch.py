@@ -193,11 +193,15 @@ def batch(
 
 
 def _write_reports(db, report, folder: Path) -> None:
-    try:
-        from flowlogic.reports import write_full_reports_for_profiles
-    except ImportError:
-        err_console.print("Reports are not available in this version.")
+    """Each client's full report, where the plan allows it (Pro, Pro+)."""
+    from flowlogic import profiles, reports, tiers
+    from flowlogic.outfiles import safe_name
+
+    if not tiers.current_tier(db).has("report_full"):
+        needed = tiers.feature_tier("report_full")
+        err_console.print(f"Full reports are part of {needed.name}; no reports were written.")
         return
-    names = sorted({row["profile"] for row in report.rows})
-    for line in write_full_reports_for_profiles(db, names, folder):
-        console.print(line)
+    for name in sorted({row["profile"] for row in report.rows}):
+        person = profiles.find(db, name)
+        for path in reports.full_report(db, person.id, folder / safe_name(person.name)):
+            console.print(f"Report: {escape(str(path))}")
