@@ -9,7 +9,7 @@ import numpy as np
 from flowlogic.pose.landmarks import Landmark as L
 from flowlogic.pose.landmarks import sided
 from flowlogic.pose.track import PoseTrack
-from flowlogic.scoring.result import Flag, clamp01, worst_severity
+from flowlogic.scoring.result import Flag, Rep, clamp01, flag_penalty, worst_severity
 
 
 def nanmedian(values) -> float:
@@ -130,3 +130,23 @@ def hip_axis_drop_deg(track: PoseTrack) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         # world y points down: a larger y on the left hip means the left side is lower
         return np.degrees(np.arcsin(np.clip(axis[:, 1] / length, -1.0, 1.0)))
+
+
+def renumbered(reps: list[Rep]) -> list[Rep]:
+    """Reps in time order, numbered from 1."""
+    ordered = sorted(reps, key=lambda r: r.start_s)
+    return [Rep(i + 1, r.start_s, r.end_s, r.side, r.values) for i, r in enumerate(ordered)]
+
+
+def per_side_rep_verdict(
+    counts: dict[str, int], sides: list[str] | tuple[str, ...], flags: list[Flag], spec
+) -> tuple[str, float, int]:
+    """pass / needs-work for the floor tests that count reps per side: a pass needs
+    `pass_min_reps_per_side` reps on each of `sides` and at most one flag, a slight one.
+    Returns (bucket, raw score before fitting, reps missing)."""
+    needed = spec.threshold("pass_min_reps_per_side")
+    enough = all(counts[s] >= needed for s in sides)
+    serious = any(f.severity != "mild" for f in flags) or len(flags) > 1
+    missing = sum(max(0, needed - counts[s]) for s in sides)
+    raw = 100.0 - flag_penalty(flags) - spec.threshold("missing_rep_points") * missing
+    return ("pass" if enough and not serious else "needs-work"), raw, missing
