@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import typer
-from flowlogic.cli.output import console, emit_json, handle_errors
 from rich.markup import escape
 from rich.table import Table
 
 from flowlogic import consent as consent_mod
 from flowlogic import profiles, tiers
-from flowlogic.catalog import TIER_NAMES, find_test, load_catalog
+from flowlogic.catalog import TIER_NAMES, find_test, load_catalog, load_data_toml
+from flowlogic.cli.output import console, emit_json, handle_errors
 from flowlogic.scoring.registry import has_scorer
 from flowlogic.store import open_db
 
 JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
+
+
+def position_words(position: str) -> str:
+    """"prone" -> "lying face down" (the words the recording checks use)."""
+    return load_data_toml("quality.toml")["words"]["position"].get(position, position)
 
 
 def register(app: typer.Typer) -> None:
@@ -181,7 +186,7 @@ def tests_list(ctx: typer.Context, json_output: bool = JSON) -> None:
             item["slug"],
             item["name"],
             " or ".join(item["view"]),
-            item["position"],
+            position_words(item["position"]),
             f"{item['duration_limit_s']:g}",
             status,
         )
@@ -217,7 +222,7 @@ def tests_show(
     console.print(
         f"\n[bold]Camera[/]: {spec.view_label} view, "
         f"{'full body' if spec.framing == 'full' else 'upper body'} in the picture; "
-        f"{spec.position}; at most {spec.duration_limit_s:g} s."
+        f"{position_words(spec.position)}; at most {spec.duration_limit_s:g} s."
     )
     if spec.setup:
         console.print("\n[bold]Set up[/]")
