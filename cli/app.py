@@ -5,10 +5,22 @@ from __future__ import annotations
 import os
 
 import typer
-from flowlogic.cli import commands_assess, commands_setup
-from flowlogic.cli.output import EXIT_CODES_HELP
 
 from flowlogic import __version__
+from flowlogic.cli import (
+    commands_assess,
+    commands_batch,
+    commands_data,
+    commands_doctor,
+    commands_eval,
+    commands_licence,
+    commands_plan,
+    commands_record,
+    commands_report,
+    commands_setup,
+    commands_tui,
+)
+from flowlogic.cli.output import EXIT_CODES_HELP
 
 app = typer.Typer(
     name="flowlogic",
@@ -33,15 +45,31 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
+    log_json: bool = typer.Option(
+        False,
+        "--log-json",
+        help="Write structured JSON logs (no personal data) to FLOWLOGIC_HOME/logs/flowlogic.log.",
+    ),
 ) -> None:
     """Flow Logic command line."""
+    commands_data.start_command(ctx, log_json)
 
 
 commands_setup.register(app)
 commands_assess.register(app)
+commands_batch.register(app)
+commands_eval.register(app)
+commands_licence.register(app)
+commands_plan.register(app)
+commands_record.register(app)
+commands_report.register(app)
+commands_tui.register(app)
+commands_data.register(app)
+commands_doctor.register(app)
 
 
 def main() -> None:

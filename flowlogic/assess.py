@@ -38,6 +38,7 @@ from flowlogic.quality.gates import (
 from flowlogic.scoring.registry import scorer_for
 from flowlogic.scoring.result import TestResult
 from flowlogic.store import assessments, open_db
+from flowlogic.store.tx import transaction
 
 SCHEMA_VERSION = 1
 MAX_SIZE_MB = 50.0
@@ -126,6 +127,10 @@ class Permit:
     profile: profiles.Profile
     day: date
     attempts_before: int
+    #: set when the attempt counts: `store_outcome` checks the caps again with it, under
+    #: the write lock (a batch or the TUI may have stored attempts meanwhile)
+    tier: tiers.Tier | None = None
+    view: str | None = None  # the view asked for, if any
 
 
 def validate_view(spec: TestSpec, view: str | None) -> str | None:
@@ -163,7 +168,7 @@ def permit_attempt(
     if count_attempt:
         used = tiers.check_attempt_allowed(db, who.id, spec, current, day)
         before = used.attempts_today.get(spec.id, 0)
-    return Permit(spec, who, day, before)
+    return Permit(spec, who, day, before, current if count_attempt else None)
 
 
 @dataclass(frozen=True)
@@ -192,50 +197,30 @@ def store_outcome(
     db: sqlite_utils.Database, permit: Permit, outcome: Outcome, *, source: str = "score"
 ) -> Outcome:
     """Save the attempt (valid or invalid) and return the outcome with its id."""
-    left = max(0, tiers.attempts_per_day() - permit.attempts_before - 1)
-    third = False
-    if outcome.result is None:
-        failures = assessments.invalid_attempts_on(
-            db, permit.profile.id, permit.spec.id, permit.day.isoformat()
+    with transaction(db):
+        if permit.tier is not None:  # the caps again, under the write lock (see score_track)
+            used = tiers.check_attempt_allowed(
+                db, permit.profile.id, permit.spec, permit.tier, permit.day
+            )
+            permit = replace(permit, attempts_before=used.attempts_today.get(permit.spec.id, 0))
+        left = max(0, tiers.attempts_per_day() - permit.attempts_before - 1)
+        third = False
+        if outcome.result is None:
+            failures = assessments.invalid_attempts_on(
+                db, permit.profile.id, permit.spec.id, permit.day.isoformat()
+            )
+            third = failures + 1 >= 3
+        counted = replace(outcome, attempts_left_today=left, third_failure=third)
+        assessment_id = assessments.save(
+            db,
+            profile_id=permit.profile.id,
+            outcome=counted.to_dict(),
+            created_at=clock.iso(clock.now_utc()),
+            local_date=permit.day.isoformat(),
+            source=source,
+            model=outcome.track.model,
         )
-        third = failures + 1 >= 3
-    counted = replace(outcome, attempts_left_today=left, third_failure=third)
-    assessment_id = assessments.save(
-        db,
-        profile_id=permit.profile.id,
-        outcome=counted.to_dict(),
-        created_at=clock.iso(clock.now_utc()),
-        local_date=permit.day.isoformat(),
-        source=source,
-        model=outcome.track.model,
-    )
     return replace(counted, assessment_id=assessment_id)
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """Everything checked before any video is looked at: the test, the profile, the tier,
-    the daily and monthly caps. Made by `prepare_attempt`, used by `score_track`."""
-
-    spec: TestSpec
-    profile: profiles.Profile
-    tier: tiers.Tier
-    scorer: Callable[[PoseTrack, TestSpec, str], TestResult]
-    day: date
-    usage: tiers.Usage | None  # None when the attempt is not going to be stored
-    view: str | None = None
-
-
-def _check_view_option(view: str | None, spec: TestSpec) -> None:
-    if view is None:
-        return
-    if view.lower() not in ("front", "side"):
-        raise UsageError(f"--view must be 'front' or 'side', not {view!r}")
-    if view.lower() not in spec.views:
-        raise UsageError(
-            f"{spec.name} is recorded from the {spec.view_label}; --view {view} "
-            "is not possible for it."
-        )
 
 
 def prepare_attempt(
@@ -245,25 +230,17 @@ def prepare_attempt(
     view: str | None = None,
     profile: str | None = None,
     save: bool = True,
-) -> Attempt:
-    """consent -> profile -> tier -> scorer -> caps; each refusal raises (exit 2 or 4)."""
+) -> Permit:
+    """Everything checked before any video is looked at (the test, the view asked for,
+    consent, profile, tier, caps); each refusal raises (exit 2 or 4)."""
     spec = find_test(test)
-    _check_view_option(view, spec)
-    consent.require(db)
-    who = profiles.resolve(db, profile)
-    current = tiers.current_tier(db)
-    tiers.check_unlocked(current, spec)
-    scorer = scorer_for(spec)
-    if scorer is None:
-        raise UsageError(f"{spec.name} cannot be scored by this version of Flow Logic yet.")
-    day = clock.today()
-    used = tiers.check_attempt_allowed(db, who.id, spec, current, day) if save else None
-    return Attempt(spec, who, current, scorer, day, used, view)
+    chosen = validate_view(spec, view)
+    return replace(permit_attempt(db, spec, profile, count_attempt=save), view=chosen)
 
 
 def score_track(
     db: sqlite_utils.Database,
-    attempt: Attempt,
+    permit: Permit,
     info: VideoInfo,
     track: PoseTrack,
     *,
@@ -271,35 +248,20 @@ def score_track(
     save: bool = True,
     source: str = "score",
 ) -> Outcome:
-    """view -> quality gates -> scorer -> store, for a track already built (from a file
-    or live while recording)."""
-    spec, who = attempt.spec, attempt.profile
-    chosen_view = resolve_view(attempt.view, spec, track)
-    quality = run_quality_checks(track, spec, chosen_view)
-    result = attempt.scorer(track, spec, chosen_view) if quality.passed else None
-
-    outcome = Outcome(spec, chosen_view, info, track, from_cache, quality, result, who)
-    if not save:
-        return outcome
-    day = attempt.day
-    used = attempt.usage
-    attempts_before = used.attempts_today.get(spec.id, 0) if used else 0
-    left = max(0, tiers.attempts_per_day() - attempts_before - 1)
-    third = False
-    if result is None:
-        failures = assessments.invalid_attempts_on(db, who.id, spec.id, day.isoformat()) + 1
-        third = failures >= 3
-    outcome = replace(outcome, attempts_left_today=left, third_failure=third)
-    assessment_id = assessments.save(
-        db,
-        profile_id=who.id,
-        outcome=outcome.to_dict(),
-        created_at=clock.iso(clock.now_utc()),
-        local_date=day.isoformat(),
-        source=source,
-        model=track.model,
+    """Judge a track already built (from a file, or live while recording) and store the
+    attempt unless `save` is off."""
+    judged = judge_track(track, permit.spec, permit.view)
+    outcome = Outcome(
+        permit.spec,
+        judged.view,
+        info,
+        track,
+        from_cache,
+        judged.quality,
+        judged.result,
+        permit.profile,
     )
-    return replace(outcome, assessment_id=assessment_id)
+    return store_outcome(db, permit, outcome, source=source) if save else outcome
 
 
 def score_video(

@@ -1,0 +1,1 @@
+"""Widgets of the terminal app: the camera view and the terminal charts."""
