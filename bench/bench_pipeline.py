@@ -77,10 +77,19 @@ def main() -> int:
     clips = [(p, t) for p, t in CLIPS if p.exists()]
     if len(clips) < len(CLIPS):
         print(f"(shared footage not found at {FOOTAGE}: benchmarking the bundled sample only)")
-    table = Table(title="Flow Logic pipeline benchmark (source frames per second, higher is "
-                        "better)")
-    for column in ("clip", "frames", "size", "plain loop fps", "our pipeline fps", "speed-up",
-                   "cached rescore", "rescore vs first run"):
+    table = Table(
+        title="Flow Logic pipeline benchmark (source frames per second, higher is better)"
+    )
+    for column in (
+        "clip",
+        "frames",
+        "size",
+        "plain loop fps",
+        "our pipeline fps",
+        "speed-up",
+        "cached rescore",
+        "rescore vs first run",
+    ):
         table.add_column(column, justify="right" if column != "clip" else "left")
     with tempfile.TemporaryDirectory() as home:
         os.environ["FLOWLOGIC_HOME"] = home
@@ -95,12 +104,21 @@ def main() -> int:
                 frames, plain_s = plain_loop(path)
                 _, first_s = our_pipeline(path, test, use_cache=True)
                 _, cached_s = our_pipeline(path, test, use_cache=True)
-            table.add_row(path.name, str(frames), size, f"{frames / plain_s:.1f}",
-                          f"{frames / first_s:.1f}", f"{plain_s / first_s:.2f}×",
-                          f"{cached_s * 1000:.0f} ms", f"{first_s / cached_s:.0f}× faster")
+            table.add_row(
+                path.name,
+                str(frames),
+                size,
+                f"{frames / plain_s:.1f}",
+                f"{frames / first_s:.1f}",
+                f"{plain_s / first_s:.2f}×",
+                f"{cached_s * 1000:.0f} ms",
+                f"{first_s / cached_s:.0f}× faster",
+            )
     Console().print(table)
-    print("plain loop = read every frame + MediaPipe + a knee angle; our pipeline = probe + "
-          "hash + decode-ahead + pose (≤30 fps, ≤1280 px) + gates + scoring, empty cache.")
+    print(
+        "plain loop = read every frame + MediaPipe + a knee angle; our pipeline = probe + "
+        "hash + decode-ahead + pose (≤30 fps, ≤1280 px) + gates + scoring, empty cache."
+    )
     return 0
 
 

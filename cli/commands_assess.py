@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 
 import typer
-from flowlogic.cli.output import console, emit_json, err_console, handle_errors
-from flowlogic.cli.render import checks_table, score_panel
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -15,6 +13,8 @@ from rich.table import Table
 from flowlogic import consent, profiles
 from flowlogic.assess import score_video
 from flowlogic.catalog import find_test
+from flowlogic.cli.output import console, emit_json, err_console, handle_errors
+from flowlogic.cli.render import checks_table, score_panel
 from flowlogic.errors import ConsentRequired
 from flowlogic.store import assessments, open_db
 

@@ -23,6 +23,7 @@ from flowlogic import consent
 from flowlogic.batch.executors import DaskCluster, LocalPool
 from flowlogic.batch.runner import plan_rows, rows_csv, run_batch, write_atomic
 from flowlogic.cli.output import console, err_console, handle_errors
+from flowlogic.errors import UsageError
 from flowlogic.store import open_db
 
 STATUS_STYLE = {
@@ -123,7 +124,7 @@ def batch(
     counted twice. Exit 0 when the batch ran (row failures are data), 2 when the input is
     wrong, 4 without consent."""
     if workers < 1:
-        raise typer.BadParameter("--workers must be at least 1")
+        raise UsageError(f"--workers must be at least 1, not {workers}")
     kind, rows = plan_rows(source)
     if dry_run:
         table = Table(

@@ -17,7 +17,7 @@ JSON = typer.Option(False, "--json", help="Print JSON for scripts.")
 
 
 def position_words(position: str) -> str:
-    """"prone" -> "lying face down" (the words the recording checks use)."""
+    """ "prone" -> "lying face down" (the words the recording checks use)."""
     return load_data_toml("quality.toml")["words"]["position"].get(position, position)
 
 

@@ -198,7 +198,9 @@ def store_outcome(
 ) -> Outcome:
     """Save the attempt (valid or invalid) and return the outcome with its id."""
     with transaction(db):
-        if permit.tier is not None:  # the caps again, under the write lock (see score_track)
+        # the caps again, under the write lock: another process (a batch, the TUI) may have
+        # stored attempts of this profile while this video was being analysed
+        if permit.tier is not None:
             used = tiers.check_attempt_allowed(
                 db, permit.profile.id, permit.spec, permit.tier, permit.day
             )

@@ -167,7 +167,7 @@ def find_test(id_or_slug: str | int) -> TestSpec:
     slugs = [s.slug for s in load_catalog()]
     close = difflib.get_close_matches(key, slugs, n=1)
     hint = f" Did you mean '{close[0]}'?" if close else " See `flowlogic tests` for the list."
-    raise UsageError(f"Unknown test '{id_or_slug}'.{hint}")
+    raise UsageError(f"Unknown test {str(id_or_slug)!r}.{hint}")
 
 
 @cache

@@ -96,8 +96,12 @@ def read_labels(path: Path) -> list[LabelRow]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"Cannot read {path.name} as UTF-8 CSV: {error}") from None
-    reader = csv.DictReader(text.splitlines())
-    columns = [c.strip() for c in (reader.fieldnames or [])]
+    try:
+        reader = csv.DictReader(text.splitlines())
+        columns = [c.strip() for c in (reader.fieldnames or [])]
+        records = list(reader)
+    except csv.Error as error:  # e.g. a field longer than the csv module allows
+        raise UsageError(f"{path.name} is not a readable CSV file: {error}") from None
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise UsageError(f"{path.name}: missing column(s) {', '.join(missing)}")
@@ -105,8 +109,9 @@ def read_labels(path: Path) -> list[LabelRow]:
         raise UsageError(f"{path.name}: needs expected_bucket, expected_flags or expected_metrics")
     rows: list[LabelRow] = []
     problems: list[str] = []
-    for line, raw in enumerate(reader, start=2):
-        record = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+    for line, raw in enumerate(records, start=2):
+        # cells beyond the header come under the key None as a list: ignored, as in batch
+        record = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         try:
             spec = find_test(record["test"])
             view = record.get("view") or None

@@ -101,7 +101,7 @@ def find(db: sqlite_utils.Database, name: str, *, missing_ok: bool = False) -> P
         return _row_to_profile(rows[0])
     if missing_ok:
         return None
-    raise NotFound(f"No profile named '{name}'. See `flowlogic profile list`.")
+    raise NotFound(f"No profile named {name!r}. See `flowlogic profile list`.")
 
 
 def list_all(db: sqlite_utils.Database) -> list[Profile]:

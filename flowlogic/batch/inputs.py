@@ -73,8 +73,12 @@ def read_manifest(path: Path) -> list[BatchRow]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"Cannot read {path.name} as a UTF-8 CSV manifest: {error}") from None
-    reader = csv.DictReader(text.splitlines())
-    columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+    try:
+        reader = csv.DictReader(text.splitlines())
+        columns = [c.strip().lower() for c in (reader.fieldnames or [])]
+        records = list(reader)
+    except csv.Error as error:  # e.g. a field longer than the csv module allows
+        raise UsageError(f"{path.name} is not a readable CSV manifest: {error}") from None
     missing = [c for c in MANIFEST_COLUMNS if c not in columns]
     if missing:
         raise UsageError(
@@ -84,7 +88,7 @@ def read_manifest(path: Path) -> list[BatchRow]:
     rows: list[BatchRow] = []
     problems: list[str] = []
     today = clock.today()
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in enumerate(records, start=2):
         record = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
         if not any(record.values()):
             continue

@@ -209,6 +209,20 @@ class Coordinator:
             return self._commit_rescore(row, outcome, who.id)
         try:
             permit = permit_attempt(self.db, spec, row.profile, day=row.day)
+            with transaction(self.db):  # store_attempt checks the caps again in here
+                stored = store_attempt(self.db, permit, outcome, source="batch")
+                payload = stored.to_dict()
+                reason = ", ".join(judged.quality.failed_codes)
+                _finish_row(
+                    self.db,
+                    self.job_id,
+                    row,
+                    stored.status,
+                    reason=reason,
+                    sha=done.info.sha256,
+                    assessment_id=stored.assessment_id,
+                    result=payload["result"],
+                )
         except RefusedError as refused:
             with transaction(self.db):
                 _finish_row(
@@ -220,20 +234,6 @@ class Coordinator:
                     sha=done.info.sha256,
                 )
             return "refused", refused.message
-        with transaction(self.db):
-            stored = store_attempt(self.db, permit, outcome, source="batch")
-            payload = stored.to_dict()
-            reason = ", ".join(judged.quality.failed_codes)
-            _finish_row(
-                self.db,
-                self.job_id,
-                row,
-                stored.status,
-                reason=reason,
-                sha=done.info.sha256,
-                assessment_id=stored.assessment_id,
-                result=payload["result"],
-            )
         return stored.status, reason
 
     def _commit_rescore(self, row: BatchRow, outcome: Outcome, profile_id: int) -> tuple[str, str]:
@@ -428,10 +428,9 @@ def write_atomic(path: Path, text: str) -> None:
     path = Path(path)
     if path.exists() and path.is_dir():
         raise UsageError(f"{path} is a folder, not a file")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    from flowlogic.outfiles import atomic_write_text  # one clear line when a write fails
+
+    atomic_write_text(path, text)
 
 
 __all__ = [

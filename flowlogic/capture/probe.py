@@ -15,6 +15,15 @@ from flowlogic.errors import InputRefused
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".gif", ".m4v")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
 MAX_PLAUSIBLE_FPS = 1000.0
+#: design: below 32 px on the short side a person is a few pixels tall and the pose model
+#: (a 256-px crop of the person) has nothing to find; such sizes come from thumbnails or
+#: damaged headers (1x1), so they are refused instead of being analysed into a failed
+#: attempt that would count against the daily cap.
+MIN_FRAME_SIDE_PX = 32
+#: design: 8K UHD (7680x4320, 33 MP) is the largest frame consumer cameras record. One
+#: decoded 10000x10000 frame is 300 MB, and decoding runs 8 frames ahead of inference, so
+#: larger frames are refused from the header, before any frame is decoded.
+MAX_FRAME_PIXELS = 7680 * 4320
 
 
 @dataclass(frozen=True)
@@ -98,10 +107,40 @@ def probe(path: Path, limits: Limits = Limits(), *, images_fps: float = 30.0) ->
     )
 
 
+def check_frame_size(name: str, width: int, height: int) -> None:
+    """Refuse frames too small to show a person or too large to decode safely. A header
+    that gives no size (0) is left to the first decoded frame."""
+    if width <= 0 or height <= 0:
+        return
+    if min(width, height) < MIN_FRAME_SIDE_PX:
+        raise InputRefused(
+            f"{name} has {width}x{height} frames; at least {MIN_FRAME_SIDE_PX} px a side is "
+            "needed to see a person (640x480 or more works best)",
+            code="FRAME_TOO_SMALL",
+        )
+    if width * height > MAX_FRAME_PIXELS:
+        raise InputRefused(
+            f"{name} has {width}x{height} frames, larger than the 7680x4320 (8K) we can "
+            "analyse; export it at 1920x1080 or smaller",
+            code="FRAME_TOO_LARGE",
+        )
+
+
+def check_frame_rate(name: str, fps: float) -> None:
+    if not (0 < fps <= MAX_PLAUSIBLE_FPS):
+        raise InputRefused(
+            f"{name} reports an impossible frame rate ({fps:g} fps); re-export the clip",
+            code="BAD_FRAME_RATE",
+        )
+
+
 def _open_video_metadata(path: Path) -> tuple[int, int, float, int]:
     import cv2  # imported here so `flowlogic` imports fast
 
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    # libav prints its own decoding errors ("moov atom not found"); the refusal says
+    # it in one line instead. Read when the first video is opened.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
@@ -110,6 +149,11 @@ def _open_video_metadata(path: Path) -> tuple[int, int, float, int]:
                 code="UNREADABLE",
             )
         capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
+        check_frame_size(
+            path.name,
+            int(capture.get(cv2.CAP_PROP_FRAME_WIDTH) or 0),
+            int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0),
+        )
         ok, frame = capture.read()
         if not ok or frame is None or frame.size == 0:
             raise InputRefused(
@@ -117,15 +161,12 @@ def _open_video_metadata(path: Path) -> tuple[int, int, float, int]:
                 code="UNREADABLE",
             )
         height, width = frame.shape[:2]
+        check_frame_size(path.name, width, height)
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
         frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     finally:
         capture.release()
-    if not (0 < fps <= MAX_PLAUSIBLE_FPS):
-        raise InputRefused(
-            f"{path.name} reports an impossible frame rate ({fps:g} fps); re-export the clip",
-            code="BAD_FRAME_RATE",
-        )
+    check_frame_rate(path.name, fps)
     if frames <= 0:
         raise InputRefused(f"{path.name} reports no frames", code="UNREADABLE")
     return width, height, fps, frames
@@ -149,6 +190,7 @@ def _probe_image_folder(folder: Path, limits: Limits, fps: float) -> VideoInfo:
     first = cv2.imread(str(files[0]))
     if first is None:
         raise InputRefused(f"{files[0].name} could not be read as an image", code="UNREADABLE")
+    check_frame_size(files[0].name, first.shape[1], first.shape[0])
     digest = hashlib.sha256()
     total = 0
     for file in files:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from flowlogic.capture.probe import image_files
+from flowlogic.capture.probe import check_frame_rate, check_frame_size, image_files
 from flowlogic.errors import InputRefused
 
 
@@ -29,6 +29,9 @@ class Frame:
 
 def _cv2():
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    # libav prints its own decoding errors ("moov atom not found"); the refusal says
+    # it in one line instead. Read when the first video is opened.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     import cv2
 
     return cv2
@@ -59,7 +62,13 @@ class VideoFileSource:
         capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         self.source_fps = float(capture.get(cv2.CAP_PROP_FPS) or 30.0)
         self.source_frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH) or 0)
+        height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
         capture.release()
+        # a file replayed as a camera is not probed first: refuse from its header what
+        # the probe would refuse, before any frame is decoded
+        check_frame_size(self.path.name, width, height)
+        check_frame_rate(self.path.name, self.source_fps)
         self.step = frame_step(self.source_fps, max_fps)
         self.fps = self.source_fps / self.step
         self.frames_read = 0

@@ -63,6 +63,8 @@ def one_euro(
 def fill_short_gaps(signal: np.ndarray, max_gap: int) -> np.ndarray:
     """Linearly interpolate NaN runs of at most `max_gap` samples (1-D or (T, ...))."""
     values = np.array(signal, dtype=np.float64, copy=True)
+    if values.size == 0:  # no samples (an empty track): nothing to fill
+        return values
     flat = values.reshape(len(values), -1)
     for column in range(flat.shape[1]):
         series = flat[:, column]

@@ -18,6 +18,8 @@ Saved as `.npz` without pickles, so a cached track can be loaded safely.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -131,10 +133,19 @@ class PoseTrack:
         }
         if self.face is not None:
             arrays["face"] = self.face
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
-        tmp.replace(path)
+        # a temporary name of this writer's own (two processes may cache the same clip at
+        # once), removed when the write fails (a full disk leaves no partial file)
+        handle, temp_name = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+        tmp = Path(temp_name)
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                np.savez_compressed(stream, **arrays)
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     @classmethod
     def load(cls, path: Path) -> PoseTrack:

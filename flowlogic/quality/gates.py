@@ -17,6 +17,7 @@ from flowlogic.pose.landmarks import BODY_PART_WORDS, BODY_PARTS
 from flowlogic.pose.landmarks import Landmark as L
 from flowlogic.pose.track import PoseTrack
 from flowlogic.quality import view as viewmod
+from flowlogic.scoring.result import json_number
 
 ORDER = (
     "INVALID_NO_PERSON",
@@ -50,7 +51,7 @@ class Check:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        value = None if self.value is None or np.isnan(self.value) else round(float(self.value), 4)
+        value = json_number(self.value, 4)
         return {
             "code": self.code,
             "passed": self.passed,
@@ -84,9 +85,9 @@ class QualityReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "passed": self.passed,
-            "score": round(self.score, 3),
-            "mean_confidence": round(self.mean_confidence, 3),
-            "motion_level": round(self.motion_level, 3),
+            "score": json_number(self.score),
+            "mean_confidence": json_number(self.mean_confidence),
+            "motion_level": json_number(self.motion_level),
             "frames_analysed": self.frames_analysed,
             "view_seen": self.view,
             "checks": [c.to_dict() for c in self.checks],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from flowlogic.catalog import TestSpec
+from flowlogic.errors import MovementNotFound
 from flowlogic.geometry.angles import angle_at, angle_between, inclination_from_vertical
 from flowlogic.geometry.body import distance, leg_length, midpoint
 from flowlogic.geometry.segmentation import Segment, hysteresis_segments
@@ -81,6 +82,8 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     pelvis = midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP)
     standing_y = np.nanpercentile(pelvis[:, 1], 5)
     drop = (pelvis[:, 1] - standing_y) / leg
+    if not np.isfinite(drop).any():
+        raise MovementNotFound("We could not follow your hips through the squat.")
     reps, notes = find_reps(drop, t, spec)
     if not reps:
         # Motion passed the gate but no squat crossed the rep threshold: one shallow

@@ -56,6 +56,9 @@ def _window(seconds: float, fps: float) -> int:
 def sustained_alignment(alignment: np.ndarray, window: int) -> np.ndarray:
     """Running median over `window` frames, kept only where most of the window was in
     position, so a few frames while getting up or lying down never count as form."""
+    if len(alignment) == 0:
+        return np.asarray(alignment, dtype=np.float64)
+    window = min(window, len(alignment))  # a clip shorter than the window: the whole clip
     valid = np.isfinite(alignment).astype(np.float64)
     share = np.convolve(valid, np.ones(window) / window, mode="same")
     return np.where(share >= 0.5, moving_median(alignment, window), np.nan)

@@ -3,12 +3,21 @@ penalties into a 0-100 score inside the right band."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from flowlogic.catalog import load_data_toml
 
 SEVERITIES = ("mild", "moderate", "severe")
+
+
+def json_number(value: float | None, digits: int = 3) -> float | None:
+    """`value` rounded for a JSON document; None when it is missing, NaN or infinite (a
+    landmark never seen), so every stored and printed document is valid JSON."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(float(value), digits)
 
 
 @dataclass(frozen=True)
@@ -26,7 +35,7 @@ class Metric:
     def to_dict(self) -> dict[str, Any]:
         value = self.value
         if isinstance(value, float):
-            value = round(value, 3)
+            value = json_number(value)
         return {"value": value, "unit": self.unit, "side": self.side, "estimated": self.estimated}
 
 
@@ -60,9 +69,7 @@ class Rep:
             "start_s": round(self.start_s, 3),
             "end_s": round(self.end_s, 3),
             "side": self.side,
-            "values": {
-                k: None if v is None else round(float(v), 3) for k, v in self.values.items()
-            },
+            "values": {k: json_number(v) for k, v in self.values.items()},
         }
 
 
@@ -97,7 +104,7 @@ class TestResult:
             "normalized": self.normalized,
             "score": self.score,
             "band": self.band,
-            "confidence": round(self.confidence, 3),
+            "confidence": json_number(self.confidence),
             "side": self.side,
             "reps": self.reps,
             "metrics": {m.key: m.to_dict() for m in self.metrics},

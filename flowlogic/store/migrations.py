@@ -275,8 +275,7 @@ MIGRATIONS: list[Migration] = [
     (2, "licence cache", _m002_licence_cache),
     (
         3,
-        "plans: problem areas, plans, plan items, calendar tasks, reflections, badges, "
-        "adaptations",
+        "plans: problem areas, plans, plan items, calendar tasks, reflections, badges, adaptations",
         _m003_plans,
     ),
     (4, "batch jobs and rows", _m004_batch_jobs),
