@@ -427,3 +427,33 @@ def test_settings_export_then_delete_with_confirmation():
     assert asked == "ConfirmScreen" and still_there
     assert profiles.find(open_db(), "Leaving", missing_ok=True) is None
     assert assessments_rows() == []
+
+
+def test_bad_form_input_is_refused_on_screen_and_stores_nothing():
+    """TUI forms: a profile name with a path or control characters, and a retention that
+    is not a number of days, are refused with a message; nothing is created or changed."""
+    ready_profile()
+
+    async def scenario():
+        app = build_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("o", "a", *"../evil", "enter")
+            await pilot.pause()
+            profile_screen_text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+            await pilot.press("escape", "s")
+            field = app.screen.query_one("#retention")
+            field.focus()
+            field.value = ""
+            await pilot.press(*"-3", "enter")
+            await pilot.pause()
+            settings_text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+            return profile_screen_text, settings_text
+
+    profile_text, settings_text = run(scenario())
+    from flowlogic.recording import retention_days
+
+    names = [p.name for p in profiles.list_all(open_db())]
+    assert not any("evil" in name for name in names)
+    assert "Invalid profile name" in profile_text
+    assert retention_days(open_db()) == 90  # unchanged default
+    assert "days" in settings_text.lower()

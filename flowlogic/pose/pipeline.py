@@ -33,7 +33,7 @@ from flowlogic.pose.quiet import native_logs_to_file
 from flowlogic.pose.track import PoseTrack
 
 #: Bump when the way tracks are made changes, so old cache entries are not reused.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2  # 2: overlapping face boxes count once (MULTIPLE_PEOPLE)
 
 
 @dataclass(frozen=True)

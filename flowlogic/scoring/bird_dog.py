@@ -34,6 +34,7 @@ from flowlogic.scoring.common import (
     per_side_rep_verdict,
     renumbered,
     rep_agreement,
+    require_body_size,
     severity_by,
     visibility_confidence,
     worse_side_of,
@@ -101,7 +102,9 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     xy = prepared_xy(track)
     t = track.timestamps_s
     near = near_side(track, ("shoulder", "hip", "ankle"))
-    torso = nanmedian(distance(xy[:, sided("shoulder", near)], xy[:, sided("hip", near)]))
+    torso = require_body_size(
+        nanmedian(distance(xy[:, sided("shoulder", near)], xy[:, sided("hip", near)]))
+    )
     mid_hip = midpoint(xy, L.LEFT_HIP, L.RIGHT_HIP)
     # from the side the two hips overlap; where the far one is hidden use the near one
     mid_hip = np.where(np.isnan(mid_hip), xy[:, sided("hip", near)], mid_hip)

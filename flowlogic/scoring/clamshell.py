@@ -31,6 +31,7 @@ from flowlogic.scoring.common import (
     per_side_rep_verdict,
     renumbered,
     rep_agreement,
+    require_body_size,
     visibility_confidence,
     worse_side_of,
 )
@@ -75,7 +76,7 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     xy = prepared_xy(track)
     world = track.world.astype(np.float64)
     t = track.timestamps_s
-    torso = torso_length(xy)
+    torso = require_body_size(torso_length(xy))
     hip_y = {s: xy[:, sided("hip", s), 1] for s in SIDES}
     knee_y = {s: xy[:, sided("knee", s), 1] for s in SIDES}
     opening = thigh_opening_deg(world)

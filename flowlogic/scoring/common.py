@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from flowlogic.errors import MovementNotFound
 from flowlogic.pose.landmarks import Landmark as L
 from flowlogic.pose.landmarks import sided
 from flowlogic.pose.track import PoseTrack
@@ -150,3 +151,14 @@ def per_side_rep_verdict(
     missing = sum(max(0, needed - counts[s]) for s in sides)
     raw = 100.0 - flag_penalty(flags) - spec.threshold("missing_rep_points") * missing
     return ("pass" if enough and not serious else "needs-work"), raw, missing
+
+
+def require_body_size(length_px: float) -> float:
+    """A body measure (torso, leg) to divide by; when the landmarks give none (all in one
+    point, or never seen) the movement cannot be measured at all."""
+    if not np.isfinite(length_px) or length_px <= 1e-6:
+        raise MovementNotFound(
+            "We could not see your body clearly enough to measure the movement; make sure "
+            "your whole body is in the picture."
+        )
+    return float(length_px)

@@ -35,6 +35,7 @@ from flowlogic.scoring.common import (
     per_side_rep_verdict,
     renumbered,
     rep_agreement,
+    require_body_size,
     severity_by,
     visibility_confidence,
     worse_side_of,
@@ -87,7 +88,7 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     t = track.timestamps_s
     near = near_side(track, ("shoulder", "hip", "knee"))
     shoulder, hip = xy[:, sided("shoulder", near)], xy[:, sided("hip", near)]
-    torso = nanmedian(distance(shoulder, hip))
+    torso = require_body_size(nanmedian(distance(shoulder, hip)))
     trunk_tilt = signed_tilt_from_horizontal(shoulder, hip)
 
     per_side: dict[str, dict] = {}

@@ -30,6 +30,7 @@ from flowlogic.scoring.common import (
     near_side,
     other_side,
     rep_agreement,
+    require_body_size,
     severity_by,
     visibility_confidence,
     worse_side_of,
@@ -90,7 +91,7 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     t = track.timestamps_s
     side = near_side(track, ("shoulder", "hip", "knee"))
     shoulder, hip, knee = (xy[:, sided(n, side)] for n in ("shoulder", "hip", "knee"))
-    torso = nanmedian(distance(shoulder, hip))
+    torso = require_body_size(nanmedian(distance(shoulder, hip)))
     if not nanmedian((hip[:, 1] - knee[:, 1]) / torso) >= spec.threshold("min_knee_above_hip"):
         raise MovementNotFound(
             "We did not see your knees bent and pointing up. Lie on your back side-on to the "

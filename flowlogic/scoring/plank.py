@@ -32,6 +32,7 @@ from flowlogic.scoring.common import (
     finite_or_none,
     nanmedian,
     near_side,
+    require_body_size,
     severity_by,
     visibility_confidence,
 )
@@ -81,7 +82,7 @@ def plank_signals(track: PoseTrack, spec: TestSpec) -> PlankSignals:
     xy = prepared_xy(track)
     side = near_side(track, ("shoulder", "hip", "ankle"))
     shoulder, elbow, hip, ankle = (xy[:, sided(n, side)] for n in PARTS)
-    torso = nanmedian(distance(shoulder, hip))
+    torso = require_body_size(nanmedian(distance(shoulder, hip)))
     alignment = bend_above_line_deg(shoulder, hip, ankle)
     lift_on_arms = (elbow[:, 1] - shoulder[:, 1]) / torso
     body_tilt = np.abs(signed_tilt_from_horizontal(shoulder, ankle))

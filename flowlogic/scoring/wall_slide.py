@@ -35,6 +35,7 @@ from flowlogic.scoring.common import (
     nanmedian,
     near_side,
     rep_agreement,
+    require_body_size,
     severity_by,
     visibility_confidence,
 )
@@ -76,7 +77,7 @@ def departure_series(xy: np.ndarray, side: str, point: str, facing: np.ndarray) 
     toward the way the person faces."""
     shoulder = xy[:, sided("shoulder", side)]
     down = trunk_down_2d(xy, side)
-    torso = nanmedian(np.linalg.norm(down, axis=1))
+    torso = require_body_size(nanmedian(np.linalg.norm(down, axis=1)))
     with np.errstate(invalid="ignore", divide="ignore"):
         down = down / np.linalg.norm(down, axis=1, keepdims=True)
     # the normal pointing forward: facing right with the trunk vertical, (+1, 0)
