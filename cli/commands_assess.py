@@ -133,22 +133,17 @@ def history(
             "[bold]flowlogic score VIDEO --test overhead-squat[/]."
         )
         return
-    table = Table(
-        "ID",
-        "Date",
-        "Test",
-        "View",
-        "Status",
-        "Score",
-        "Bucket",
-        "Confidence",
-        title=f"History — {escape(who.name)}",
-    )
+    table = Table(title=f"History — {escape(who.name)}")
+    table.add_column("ID", justify="right")
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Test", no_wrap=True)
+    for name in ("View", "Status", "Score", "Bucket", "Confidence"):
+        table.add_column(name, justify="right" if name in ("Score", "Confidence") else "left")
     for row in rows:
         valid = row["status"] == "valid"
         table.add_row(
             str(row["id"]),
-            row["created_at"][:16].replace("T", " "),
+            row["created_at"][:10],
             row["test_slug"],
             row["view"] or "",
             "valid" if valid else f"[yellow]invalid[/] {', '.join(row['reasons'])}",

@@ -43,8 +43,6 @@ from flowlogic.scoring.result import (
     Metric,
     Rep,
     TestResult,
-    clamp01,
-    fit_score,
     flag_penalty,
     normalize_bucket,
 )
@@ -332,17 +330,17 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
         )
         for i, d in enumerate(drives)
     )
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalized,
-        score=fit_score(raw, normalized),
-        confidence=round(clamp01(confidence), 3),
+        raw_score=raw,
+        confidence=confidence,
         side=_result_side(best, asymmetry),
         reps=len(valid_drives),
-        metrics=tuple(metrics),
-        flags=tuple(flags),
+        metrics=metrics,
+        flags=flags,
         segments=segments,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 

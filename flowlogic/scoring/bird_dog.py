@@ -45,8 +45,6 @@ from flowlogic.scoring.result import (
     Metric,
     Rep,
     TestResult,
-    clamp01,
-    fit_score,
     normalize_bucket,
 )
 
@@ -252,11 +250,11 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     confidence = (0.6 * vis_near + 0.4 * vis_far) * rep_factor * agreement_factor
     if vis_far < 0.5:
         notes.append(f"Your {far} arm and leg were hard to see from this side.")
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalize_bucket(bucket),
-        score=fit_score(raw, normalize_bucket(bucket)),
-        confidence=round(clamp01(confidence), 3),
+        raw_score=raw,
+        confidence=confidence,
         side=worse_side_of(
             flags,
             lowest_limb,
@@ -264,8 +262,8 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
             min_difference=spec.threshold("side_difference_deg"),
         ),
         reps=total,
-        metrics=tuple(metrics),
-        flags=tuple(flags),
-        segments=tuple(segments),
-        notes=tuple(notes),
+        metrics=metrics,
+        flags=flags,
+        segments=segments,
+        notes=notes,
     )

@@ -40,8 +40,6 @@ from flowlogic.scoring.result import (
     Metric,
     Rep,
     TestResult,
-    clamp01,
-    fit_score,
     flag_penalty,
     normalize_bucket,
 )
@@ -177,15 +175,15 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     confidence *= rep_agreement([k.hold_s for k in tucks])
     if pitch.estimated:
         confidence *= spec.threshold("estimated_confidence_factor")
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalized,
-        score=fit_score(raw, normalized),
-        confidence=round(clamp01(confidence), 3),
+        raw_score=raw,
+        confidence=confidence,
         side=None,
         reps=len(tucks),
-        metrics=tuple(metrics),
-        flags=tuple(flags),
+        metrics=metrics,
+        flags=flags,
         segments=reps,
-        notes=tuple(notes),
+        notes=notes,
     )

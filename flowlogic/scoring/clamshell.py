@@ -40,8 +40,6 @@ from flowlogic.scoring.result import (
     Metric,
     Rep,
     TestResult,
-    clamp01,
-    fit_score,
     normalize_bucket,
 )
 
@@ -175,11 +173,11 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     confidence *= float(np.mean(agreement)) if agreement else 0.5
     if len(recorded) == 1:
         confidence *= 0.9
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalize_bucket(bucket),
-        score=fit_score(raw, normalize_bucket(bucket)),
-        confidence=round(clamp01(confidence), 3),
+        raw_score=raw,
+        confidence=confidence,
         side=worse_side_of(
             flags,
             openings if len(recorded) == 2 else None,
@@ -187,8 +185,8 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
             min_difference=spec.threshold("side_difference_deg"),
         ),
         reps=sum(counts.values()),
-        metrics=tuple(metrics),
-        flags=tuple(flags),
-        segments=tuple(segments),
-        notes=tuple(notes),
+        metrics=metrics,
+        flags=flags,
+        segments=segments,
+        notes=notes,
     )

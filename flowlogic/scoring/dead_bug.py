@@ -46,8 +46,6 @@ from flowlogic.scoring.result import (
     Metric,
     Rep,
     TestResult,
-    clamp01,
-    fit_score,
     normalize_bucket,
 )
 
@@ -216,11 +214,11 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     if vis_far < 0.5:
         notes.append(f"Your {far} leg was hard to see from this side, so its reps are uncertain.")
     total = sum(counts.values())
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalize_bucket(bucket),
-        score=fit_score(raw, normalize_bucket(bucket)),
-        confidence=round(clamp01(confidence), 3),
+        raw_score=raw,
+        confidence=confidence,
         side=worse_side_of(
             flags,
             extension_by_side,
@@ -228,8 +226,8 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
             min_difference=spec.threshold("side_difference_deg"),
         ),
         reps=total,
-        metrics=tuple(metrics),
-        flags=tuple(flags),
-        segments=tuple(segments),
-        notes=tuple(notes),
+        metrics=metrics,
+        flags=flags,
+        segments=segments,
+        notes=notes,
     )

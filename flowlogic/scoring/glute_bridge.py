@@ -40,8 +40,6 @@ from flowlogic.scoring.result import (
     Metric,
     Rep,
     TestResult,
-    clamp01,
-    fit_score,
     flag_penalty,
     normalize_bucket,
 )
@@ -194,17 +192,17 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     )
     rep_factor = 0.7 + 0.3 * min(1.0, len(reps) / max(spec.protocol_reps, 1))
     confidence = visibility * rep_factor * rep_agreement(top_angles)
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalized,
-        score=fit_score(raw, normalized),
-        confidence=round(clamp01(confidence), 3),
+        raw_score=raw,
+        confidence=confidence,
         side=worse_side_of(flags, per_side, min_difference=spec.threshold("pelvis_drop_mild_deg")),
         reps=len(reps),
-        metrics=tuple(metrics),
-        flags=tuple(flags),
+        metrics=metrics,
+        flags=flags,
         segments=segments,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 

@@ -41,8 +41,6 @@ from flowlogic.scoring.result import (
     Metric,
     Rep,
     TestResult,
-    clamp01,
-    fit_score,
     flag_penalty,
     normalize_bucket,
 )
@@ -191,17 +189,17 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     confidence *= rep_agreement([v for _, name, (_, v) in excursions if name == "flexion_deg"])
     if estimated:
         confidence *= spec.threshold("estimated_confidence_factor")
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalized,
-        score=fit_score(raw, normalized),
-        confidence=round(clamp01(confidence), 3),
+        raw_score=raw,
+        confidence=confidence,
         side=None,
         reps=cycles,
-        metrics=tuple(metrics),
-        flags=tuple(flags),
+        metrics=metrics,
+        flags=flags,
         segments=segments,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 

@@ -40,8 +40,6 @@ from flowlogic.scoring.result import (
     Metric,
     Rep,
     TestResult,
-    clamp01,
-    fit_score,
     flag_penalty,
     normalize_bucket,
 )
@@ -214,17 +212,17 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
         Rep(i + 1, *_span(track, part_frames[part]), None, _part_values(values, part))
         for i, part in enumerate(p for p in ("hips", "shoulders") if measured[p])
     )
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalized,
-        score=fit_score(raw, normalized),
-        confidence=round(clamp01(confidence), 3),
+        raw_score=raw,
+        confidence=confidence,
         side=worse_side_of(flags),
         reps=None,
-        metrics=tuple(metrics),
-        flags=tuple(flags),
+        metrics=metrics,
+        flags=flags,
         segments=segments,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 

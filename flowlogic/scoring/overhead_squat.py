@@ -38,7 +38,6 @@ from flowlogic.scoring.result import (
     Rep,
     TestResult,
     clamp01,
-    fit_score,
     flag_penalty,
     normalize_bucket,
 )
@@ -135,17 +134,17 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
             for m in metrics
             if m.name == "knee_valgus_shift" and m.side == s
         }
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalized,
-        score=fit_score(raw, normalized),
-        confidence=round(confidence, 3),
+        raw_score=raw,
+        confidence=confidence,
         side=worse_side_of(flags, per_side or None),
         reps=complete_reps,
-        metrics=tuple(metrics),
-        flags=tuple(flags),
+        metrics=metrics,
+        flags=flags,
         segments=segments,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 

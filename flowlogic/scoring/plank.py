@@ -41,8 +41,6 @@ from flowlogic.scoring.result import (
     Metric,
     Rep,
     TestResult,
-    clamp01,
-    fit_score,
     flag_penalty,
     normalize_bucket,
 )
@@ -268,15 +266,15 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
         )
         for i, s in enumerate(holds)
     )
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalized,
-        score=fit_score(raw, normalized),
-        confidence=round(clamp01(confidence), 3),
+        raw_score=raw,
+        confidence=confidence,
         side=None,
         reps=None,
-        metrics=tuple(metrics),
-        flags=tuple(flags),
+        metrics=metrics,
+        flags=flags,
         segments=segments,
-        notes=tuple(notes),
+        notes=notes,
     )

@@ -4,6 +4,7 @@ penalties into a 0-100 score inside the right band."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,6 +88,36 @@ class TestResult:
     notes: tuple[str, ...] = ()
 
     __test__ = False  # not a pytest test class
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        bucket: str,
+        normalized: str,
+        raw_score: float,
+        confidence: float,
+        side: str | None,
+        reps: int | None,
+        metrics: Iterable[Metric],
+        flags: Iterable[Flag],
+        segments: Iterable[Rep] = (),
+        notes: Iterable[str] = (),
+    ) -> TestResult:
+        """The one way scorers finish: the raw score kept inside its bucket's band,
+        confidence clamped to 0..1 and rounded, collections frozen."""
+        return cls(
+            bucket=bucket,
+            normalized=normalized,
+            score=fit_score(raw_score, normalized),
+            confidence=round(clamp01(confidence), 3),
+            side=side,
+            reps=reps,
+            metrics=tuple(metrics),
+            flags=tuple(flags),
+            segments=tuple(segments),
+            notes=tuple(notes),
+        )
 
     @property
     def band(self) -> str:

@@ -38,7 +38,6 @@ from flowlogic.scoring.result import (
     Rep,
     TestResult,
     clamp01,
-    fit_score,
     flag_penalty,
     normalize_bucket,
 )
@@ -357,17 +356,17 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     )
     notes += _hold_notes(summaries, spec)
     confidence = _confidence(track, summaries, recorded, spec)
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalized,
-        score=fit_score(raw, normalized),
-        confidence=round(confidence, 3),
+        raw_score=raw,
+        confidence=confidence,
         side=worse,
         reps=len(holds),
-        metrics=tuple(metrics),
-        flags=tuple(flags),
+        metrics=metrics,
+        flags=flags,
         segments=segments,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 

@@ -44,8 +44,6 @@ from flowlogic.scoring.result import (
     Metric,
     Rep,
     TestResult,
-    clamp01,
-    fit_score,
     flag_penalty,
     normalize_bucket,
     worst_severity,
@@ -206,15 +204,15 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
         )
         for i, s in enumerate(slides)
     )
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalized,
-        score=fit_score(raw, normalized),
-        confidence=round(clamp01(confidence), 3),
+        raw_score=raw,
+        confidence=confidence,
         side=side if flags and any(f.side for f in flags) else None,
         reps=len(slides),
-        metrics=tuple(metrics),
-        flags=tuple(flags),
+        metrics=metrics,
+        flags=flags,
         segments=reps,
-        notes=tuple(notes),
+        notes=notes,
     )

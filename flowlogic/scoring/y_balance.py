@@ -45,7 +45,6 @@ from flowlogic.scoring.result import (
     Rep,
     TestResult,
     clamp01,
-    fit_score,
     flag_penalty,
     normalize_bucket,
 )
@@ -405,17 +404,17 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
         )
         for i, r in enumerate(found)
     )
-    return TestResult(
+    return TestResult.build(
         bucket=bucket,
         normalized=normalized,
-        score=fit_score(raw, normalized),
-        confidence=round(confidence, 3),
+        raw_score=raw,
+        confidence=confidence,
         side=side,
         reps=len(reaches),
-        metrics=tuple(metrics),
-        flags=tuple(flags),
+        metrics=metrics,
+        flags=flags,
         segments=segments,
-        notes=tuple(notes),
+        notes=notes,
     )
 
 
