@@ -23,8 +23,9 @@ demo: install
 		--test overhead-squat --view front
 	FLOWLOGIC_HOME=$(DEMO_HOME) $(BIN)/flowlogic history
 
+## The whole suite, one worker per core (each test has its own data folder).
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: install
 	$(BIN)/ruff check .
