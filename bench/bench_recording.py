@@ -49,8 +49,11 @@ async def bench(clip: Path, stop_after: float | None, size: tuple[int, int]) -> 
             await pilot.pause(0.02)
         start, shown = time.monotonic(), view.frames_shown
         if stop_after is not None:
-            await pilot.pause(stop_after)
-            await pilot.press("enter")
+            deadline = time.monotonic() + stop_after
+            while recorder.phase is Phase.RECORDING and time.monotonic() < deadline:
+                await pilot.pause(0.02)
+            if recorder.phase is Phase.RECORDING:  # a short clip may have ended by itself
+                await pilot.press("enter")
         while recorder.phase is Phase.RECORDING:
             await pilot.pause(0.02)
         numbers["recording_fps"] = (view.frames_shown - shown) / (time.monotonic() - start)

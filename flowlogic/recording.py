@@ -552,9 +552,10 @@ class Recorder:
 
     def _record(self, frame: Frame) -> bool:
         """Write and queue one frame; False once the recording has ended."""
+        image, _ = _prepare_for_model(frame.image, int(_number("record_max_side")), rgb=False)
         if self._t0 is None:
             self._t0 = frame.timestamp_s
-            height, width = frame.image.shape[:2]
+            height, width = image.shape[:2]
             self._size = (width, height)
             name = _video_name(self.spec, self.attempt.profile.id)
             self._sink = VideoSink(videos_dir() / name, self._fps, self._size)
@@ -564,8 +565,8 @@ class Recorder:
             self._finish_recording()
             return False
         assert self._sink is not None
-        self._sink.write(frame.image)
-        model_image, _ = _prepare_for_model(frame.image, self.options.max_inference_side, rgb=False)
+        self._sink.write(image)
+        model_image, _ = _prepare_for_model(image, self.options.max_inference_side, rgb=False)
         self._queue.put(Frame(self._recorded, elapsed, model_image))
         with self._lock:
             self._recorded += 1
@@ -631,7 +632,7 @@ class Recorder:
         finally:
             if builder is not None:
                 builder.close()
-        width, height = self._size  # the recorded frames' size, before any scaling
+        width, height = self._size  # the saved video's frame size
         self._score(
             replace(track, source_frames=track.frames, frame_width=width, frame_height=height)
         )

@@ -40,13 +40,19 @@ from tests.conftest import SAMPLE
 GUIDANCE = settings()["guidance"]
 
 
-def write_clip(path: Path, frames: int = 30, fps: float = 30.0, grey: int = 120) -> Path:
+def write_clip(
+    path: Path,
+    frames: int = 30,
+    fps: float = 30.0,
+    grey: int = 120,
+    size: tuple[int, int] = (160, 120),
+) -> Path:
     """A plain grey clip: no person, steady light."""
     import cv2
 
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (160, 120))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
     for index in range(frames):
-        image = np.full((120, 160, 3), grey, dtype=np.uint8)
+        image = np.full((size[1], size[0], 3), grey, dtype=np.uint8)
         cv2.putText(image, str(index), (10, 60), cv2.FONT_HERSHEY_SIMPLEX, 1, (0, 0, 0), 2)
         writer.write(image)
     writer.release()
@@ -129,6 +135,26 @@ def test_a_replayed_file_is_recorded_from_its_first_frame(accepted_db, tmp_path)
 
     capture = cv2.VideoCapture(outcome.video.path)
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 20
+    capture.release()
+
+
+def test_a_large_camera_picture_is_saved_at_the_analysis_size(accepted_db, tmp_path):
+    clip = write_clip(tmp_path / "portrait.mp4", frames=6, size=(1080, 1920))
+    attempt = prepare_attempt(accepted_db, 4)
+    recorder = Recorder(
+        attempt, CameraChoice.parse(clip), backend_factory=NoPoseBackend, countdown_s=0
+    )
+    outcome = record(recorder, poll_s=0.02)
+    longest = int(settings()["record_max_side"]["value"])
+    assert (outcome.video.width, outcome.video.height) == (round(1080 * longest / 1920), longest)
+    assert (outcome.track.frame_width, outcome.track.frame_height) == (
+        outcome.video.width,
+        outcome.video.height,
+    )
+    import cv2
+
+    capture = cv2.VideoCapture(outcome.video.path)
+    assert int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == longest
     capture.release()
 
 
