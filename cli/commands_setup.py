@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -90,6 +92,13 @@ def profile_add(
         emit_json(profile.to_dict())
     else:
         console.print(f"Added profile [bold]{escape(profile.name)}[/].")
+        active = profiles.active(db)
+        if active.id != profile.id:
+            console.print(
+                f"The active profile is still {escape(active.name)}: "
+                f"`flowlogic profile use {escape(shlex.quote(profile.name))}` to switch "
+                "(or add with --use)."
+            )
 
 
 @handle_errors()

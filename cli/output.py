@@ -66,7 +66,8 @@ err_console = Console(file=_TerminalStderr(), highlight=False)
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok/valid result, 1 internal error, 2 usage, 3 quality gate failed, "
-    "4 refused (consent, tier, cap), 5 input refused before analysis."
+    "4 refused (consent, tier, cap), 5 input refused before analysis, "
+    "6 Stripe unreachable or a licence request failed."
 )
 
 

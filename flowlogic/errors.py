@@ -2,7 +2,8 @@
 
 Exit codes (documented in the README and `flowlogic --help`):
 0 valid result · 1 internal error · 2 usage · 3 quality gate failed ·
-4 refused (consent, tier, cap) · 5 input refused before analysis.
+4 refused (consent, tier, cap) · 5 input refused before analysis ·
+6 Stripe could not be reached or could not complete a licence request.
 """
 
 from __future__ import annotations

@@ -102,7 +102,9 @@ def test_tests_lists_all_fifteen_with_tier_state():
 
 
 def test_profiles_commands():
-    assert run("profile", "add", "Coach Client", "--birth-year", "1985").exit_code == 0
+    added = run("profile", "add", "Coach Client", "--birth-year", "1985")
+    assert added.exit_code == 0
+    assert "flowlogic profile use 'Coach Client'" in " ".join(added.stdout.split())
     assert run("profile", "use", "Coach Client").exit_code == 0
     listed = json.loads(run("profile", "list", "--json").stdout)
     assert [p["name"] for p in listed if p["active"]] == ["Coach Client"]

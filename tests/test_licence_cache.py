@@ -123,7 +123,7 @@ def test_offline_after_grace_falls_back_to_free_and_says_so(basic_licence, db, m
         assert tiers.current_tier(db).key == "free"
         runner = CliRunner()
         refused = runner.invoke(app, ["licence", "refresh"])
-        assert refused.exit_code == 1
+        assert refused.exit_code == 6
         assert "offline grace is over" in refused.output
 
 

@@ -159,11 +159,11 @@ def test_missing_price_is_explained(stub):
 
 
 def test_the_emulator_lacks_checkout_and_says_so_clearly(licence_env, sealed_licence):
-    """localstripe answers 404 for Prices and Billing Portal: a clear error, exit 1."""
+    """localstripe answers 404 for Prices and Billing Portal: a clear error, exit 6."""
     db = open_db()
     with pytest.raises(StripeRequestFailed, match="HTTP 404"):
         checkout.checkout_page(db, "pro")
     sealed_licence(db, "pro", customer_id="cus_holder")
     result = CliRunner().invoke(app, ["licence", "portal", "--no-open"])
-    assert result.exit_code == 1
+    assert result.exit_code == 6
     assert "Stripe could not complete opening the billing portal (HTTP 404)" in result.output

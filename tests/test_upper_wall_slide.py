@@ -105,3 +105,18 @@ def test_arms_held_in_the_w_are_no_slide(standing, spec):
     assert "NO_MOTION" in run_quality_checks(track, spec, "side").failed_codes
     with pytest.raises(MovementNotFound, match="slide up the wall"):
         wall_slide.score(track, spec, "side")
+
+
+def test_a_real_squat_with_arms_raised_is_no_wall_slide(real_track, spec):
+    """Real clip: darebee's squats (side view) raise the arms forward as the hips sink;
+    the arms pass the slide angles, the hips sink 0.77–0.88 torso lengths."""
+    track = real_track("squat/darebee_squat_side.mp4")
+    with pytest.raises(MovementNotFound, match="hips sank"):
+        wall_slide.score(track, spec, "side")
+
+
+def test_slides_keep_the_hips_at_standing_height(standing, spec):
+    track = slides(standing, 165.0)
+    xy = wall_slide.prepared_xy(track)
+    found = wall_slide.find_slides(track, xy, spec, "left")
+    assert found and max(s.hip_drop for s in found) < spec.threshold("standing_hip_drop_max")

@@ -24,7 +24,7 @@ class StripeKeyRejected(UsageError):
 class StripeUnreachable(FlowLogicError):
     """Connection refused, timeout, or a 5xx / 429 from Stripe: treated as offline."""
 
-    exit_code = 1
+    exit_code = 6
     code = "STRIPE_UNREACHABLE"
 
     def __init__(self, message: str, *, reason: str) -> None:
@@ -35,5 +35,5 @@ class StripeUnreachable(FlowLogicError):
 class StripeRequestFailed(FlowLogicError):
     """Stripe answered, but not with what we asked for (e.g. an endpoint it lacks)."""
 
-    exit_code = 1
+    exit_code = 6
     code = "STRIPE_ERROR"

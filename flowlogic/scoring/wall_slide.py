@@ -13,6 +13,9 @@ edge-on, so:
   the rep, in torso lengths. Arms on the wall stay at or behind it.
 - trunk arch: the trunk leaning back against its resting angle at the top of the rep.
 - shrug: the ear-to-shoulder height shrinking at the top of the rep.
+- hip drop: how far the hips sink below their arms-down height during the rep. The test
+  is done standing against a wall; arms that rise while the hips sink are a squat (or a
+  front raise in a squat), not a wall slide, and the attempt is refused.
 
 Bucket: pass when the median rep reaches the elevation needed and no flag is worse than
 mild; needs-work otherwise.
@@ -67,6 +70,7 @@ class Slide:
     wrist_departure: float
     trunk_arch_deg: float
     shrug: float
+    hip_drop: float
 
 
 def departure_series(xy: np.ndarray, side: str, point: str, facing: np.ndarray) -> np.ndarray:
@@ -84,6 +88,17 @@ def departure_series(xy: np.ndarray, side: str, point: str, facing: np.ndarray) 
     return np.sum(offset * forward, axis=1) / torso
 
 
+def hip_drop_series(xy: np.ndarray, side: str, rest: np.ndarray) -> np.ndarray:
+    """(T,) how far the near hip sits below its height with the arms down, in torso
+    lengths (NaN where the hip is not seen)."""
+    hip, shoulder = xy[:, sided("hip", side)], xy[:, sided("shoulder", side)]
+    torso = nanmedian(np.linalg.norm(hip - shoulder, axis=1))
+    baseline = nanmedian(hip[rest, 1]) if rest.any() else float("nan")
+    if not (np.isfinite(torso) and torso > 0 and np.isfinite(baseline)):
+        return np.full(len(xy), np.nan)
+    return (hip[:, 1] - baseline) / torso
+
+
 def find_slides(track: PoseTrack, xy: np.ndarray, spec: TestSpec, side: str) -> list[Slide]:
     elevation = elevation_series(xy, track, side, "front")  # world 3-D (see module doc)
     facing = facing_series(xy, track.fps)
@@ -94,6 +109,7 @@ def find_slides(track: PoseTrack, xy: np.ndarray, spec: TestSpec, side: str) -> 
     shrug = shrug_series(xy, side, rest)
     elbow = departure_series(xy, side, "elbow", facing)
     wrist = departure_series(xy, side, "wrist", facing)
+    hip_drop = hip_drop_series(xy, side, rest)
     segments = hysteresis_segments(
         elevation,
         track.timestamps_s,
@@ -113,6 +129,7 @@ def find_slides(track: PoseTrack, xy: np.ndarray, spec: TestSpec, side: str) -> 
                 _largest(wrist[window]),
                 float(lean[top] - lean_rest),
                 float(shrug[top]),
+                _largest(hip_drop[window]),
             )
         )
     return slides
@@ -131,6 +148,11 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
         raise MovementNotFound(
             "We did not see your arms slide up the wall. Start with your arms in a W against "
             "the wall and slide them up into a Y, five times."
+        )
+    if nanmedian([s.hip_drop for s in slides]) > spec.threshold("standing_hip_drop_max"):
+        raise MovementNotFound(
+            "Your hips sank as your arms went up, as in a squat. A wall slide is done "
+            "standing tall with your back against the wall: only the arms move."
         )
     elevation = nanmedian([s.elevation_deg for s in slides])
     departure = {
