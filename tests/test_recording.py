@@ -21,6 +21,7 @@ from flowlogic.catalog import find_test
 from flowlogic.cli.app import app
 from flowlogic.errors import InputRefused, UsageError
 from flowlogic.pose.backend import PoseEstimate
+from flowlogic.pose.track import PoseTrack
 from flowlogic.recording import (
     CameraChoice,
     Phase,
@@ -156,6 +157,51 @@ def test_a_large_camera_picture_is_saved_at_the_analysis_size(accepted_db, tmp_p
     capture = cv2.VideoCapture(outcome.video.path)
     assert int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == longest
     capture.release()
+
+
+class CountingBackend(NoPoseBackend):
+    """Sees nobody, and counts the frames each instance was given."""
+
+    made: list[CountingBackend] = []
+
+    def __init__(self) -> None:
+        self.calls = 0
+        CountingBackend.made.append(self)
+
+    def estimate(self, rgb: np.ndarray) -> PoseEstimate | None:
+        self.calls += 1
+        return None
+
+
+def test_two_pose_lanes_take_turns_in_one_second_blocks(accepted_db, tmp_path, monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    CountingBackend.made = []
+    clip = write_clip(tmp_path / "grey.mp4", frames=75)  # 2.5 s at 30 fps
+    attempt = prepare_attempt(accepted_db, 4)
+    recorder = Recorder(
+        attempt, CameraChoice.parse(clip), backend_factory=CountingBackend, countdown_s=0
+    )
+    outcome = record(recorder, poll_s=0.02)
+
+    assert float(settings()["live_pose_block_s"]["value"]) == 1.0
+    first, second = CountingBackend.made  # the first also served the preview
+    assert second.calls == 30  # the frames of 1.0-2.0 s, and only those
+    assert outcome.track.frames == outcome.video.frames == 75  # none lost, none twice
+    assert (np.diff(outcome.track.timestamps_s) > 0).all()  # merged back in time order
+
+
+def test_interleaved_tracks_merge_in_time_order(real_track):
+    track = real_track("reference/pose_squats.mp4")  # 65 frames at 5 fps
+    starts = [0.0, 3.0, 6.0, 9.0, 12.0]
+    blocks = [track.slice_time(start, start + 3.0) for start in starts]
+    for block, start in zip(blocks, starts, strict=True):
+        block.timestamps_s[:] += start  # slice_time counts from the slice's start
+    lanes = [PoseTrack.interleaved(blocks[0::2]), PoseTrack.interleaved(blocks[1::2])]
+    merged = PoseTrack.interleaved(lanes)
+    assert merged.frames == track.frames
+    assert np.array_equal(merged.timestamps_s, track.timestamps_s)
+    assert np.array_equal(merged.image, track.image, equal_nan=True)
+    assert np.array_equal(merged.faces, track.faces)
 
 
 def test_cancel_during_recording_saves_nothing(accepted_db, tmp_path):

@@ -109,6 +109,28 @@ class PoseTrack:
             face=None if self.face is None else self.face[keep],
         )
 
+    @classmethod
+    def interleaved(cls, parts: list[PoseTrack]) -> PoseTrack:
+        """One track from tracks of the same recording analysed in parallel (each saw
+        every n-th frame): frames merged in time order; the header is the first part's."""
+        parts = [part for part in parts if part.frames] or parts[:1]
+        first = parts[0]
+        order = np.argsort(np.concatenate([part.timestamps_s for part in parts]), kind="stable")
+
+        def merged(name: str) -> np.ndarray:
+            return np.concatenate([getattr(part, name) for part in parts])[order]
+
+        faces_seen = all(part.face is not None for part in parts)
+        return replace(
+            first,
+            timestamps_s=merged("timestamps_s"),
+            image=merged("image"),
+            world=merged("world"),
+            brightness=merged("brightness"),
+            faces=merged("faces"),
+            face=merged("face") if faces_seen else None,
+        )
+
     # -- persistence -------------------------------------------------------------------
     def save(self, path: Path) -> None:
         """Write atomically (temporary file, then rename) as a pickle-free `.npz`."""
