@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -162,7 +163,7 @@ def test_a_large_camera_picture_is_saved_at_the_analysis_size(accepted_db, tmp_p
 class CountingBackend(NoPoseBackend):
     """Sees nobody, and counts the frames each instance was given."""
 
-    made: list[CountingBackend] = []
+    made: ClassVar[list[CountingBackend]] = []
 
     def __init__(self) -> None:
         self.calls = 0
@@ -184,7 +185,7 @@ def test_two_pose_lanes_take_turns_in_one_second_blocks(accepted_db, tmp_path, m
     outcome = record(recorder, poll_s=0.02)
 
     assert float(settings()["live_pose_block_s"]["value"]) == 1.0
-    first, second = CountingBackend.made  # the first also served the preview
+    _preview_and_lane_one, second = CountingBackend.made
     assert second.calls == 30  # the frames of 1.0-2.0 s, and only those
     assert outcome.track.frames == outcome.video.frames == 75  # none lost, none twice
     assert (np.diff(outcome.track.timestamps_s) > 0).all()  # merged back in time order
