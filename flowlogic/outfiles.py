@@ -35,6 +35,13 @@ def safe_name(text: str, *, fallback: str = "unnamed") -> str:
     return cleaned or fallback
 
 
+def printable(text: str) -> str:
+    """`text` for drawing or printing: control characters (an escape sequence, a newline
+    in a name stored by an older version) become spaces."""
+    cleaned = "".join(" " if unicodedata.category(char) == "Cc" else char for char in text)
+    return " ".join(cleaned.split())
+
+
 def check_output_path(path: Path) -> Path:
     """Refuse an output path holding control characters (a newline or an escape sequence
     in a file name); anything else is the user's own choice of place."""

@@ -15,7 +15,7 @@ import sqlite_utils
 from flowlogic import charts, clock, profiles
 from flowlogic.catalog import find_test
 from flowlogic.errors import UsageError
-from flowlogic.outfiles import atomic_write_bytes, safe_name
+from flowlogic.outfiles import atomic_write_bytes, printable, safe_name
 
 CARD_PX = (1200, 630)  # the usual link-preview size
 DPI = 100
@@ -87,7 +87,7 @@ def card_data(
         bars=tuple(bars),
         improvements=tuple(improvements),
         badges=len(plans.badges(db, profile_id, today=today)),
-        name=profiles.get(db, profile_id).name if with_name else None,
+        name=printable(profiles.get(db, profile_id).name) if with_name else None,
     )
 
 

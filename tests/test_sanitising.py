@@ -31,7 +31,7 @@ from flowlogic import profiles
 from flowlogic.catalog import find_test, load_catalog
 from flowlogic.cli.app import app
 from flowlogic.errors import UsageError
-from flowlogic.outfiles import MAX_NAME_CHARS, check_output_path, safe_name
+from flowlogic.outfiles import MAX_NAME_CHARS, check_output_path, printable, safe_name
 from flowlogic.store import open_db
 from tests.conftest import SAMPLE
 
@@ -237,3 +237,25 @@ def test_bad_arguments_exit_2_with_one_line(name, tmp_path, accepted_db, monkeyp
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error:"), result.stderr
     assert open_db()["assessments"].count == 0
+
+
+def test_printable_turns_control_characters_into_spaces():
+    assert printable(HOSTILE_STORED_NAME) == "../../outside [2J name"
+    assert printable("Zoë  Ruiz") == "Zoë Ruiz"
+
+
+@pytest.mark.filterwarnings("error")  # matplotlib warns when it has no glyph for a character
+def test_the_share_card_draws_a_hostile_name_without_control_characters(hostile_profile, tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "share-card",
+            "--with-name",
+            "--out",
+            str(tmp_path / "card.png"),
+            "--profile",
+            HOSTILE_STORED_NAME,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "card.png").stat().st_size > 0
