@@ -1,12 +1,29 @@
-"""`make bench` (batch part): a coach's batch of real clips, first run vs --rescore.
+"""`make bench` (batch part): a coach's batch of real clips, measured five ways.
 
-The first run does one pose pass per clip on a local process pool; the rescore re-judges
-every row from the cached landmarks only (no inference). Measurement only.
+    .venv/bin/python bench/bench_batch.py [--skip-dask]
+
+On the same clips (the shared footage's overhead squats, two other squats and a 60 fps
+gym clip; the bundled sample when the footage is absent):
+
+- naive loop: one process, a fresh MediaPipe per video, every frame, no cache;
+- `flowlogic batch` on a local process pool with 1 and with 2 workers (empty cache);
+- the same on a Dask LocalCluster with 2 worker processes;
+- `--rescore` after the 2-worker run (cached landmarks only).
+
+Prints videos a minute, source frames a second and the peak memory of one worker for
+each, checks that every way gives the same row outcomes, and measures one worker's peak
+memory on the shortest and on the longest clip alone (it should not grow with the
+video's length). Each way runs in a fresh subprocess, so peak memory is its own.
+Measurement only, never a test.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -16,47 +33,165 @@ ROOT = Path(__file__).resolve().parent.parent
 FOOTAGE = Path(os.environ.get("FLOWLOGIC_FOOTAGE", ROOT.parent / "shared" / "footage"))
 
 
-def main() -> int:
+def bench_clips() -> list[Path]:
     clips = [
         *sorted((FOOTAGE / "overhead_squat").glob("*.mov")),
         FOOTAGE / "squat/nowva_goblet_squat_front.mp4",
         FOOTAGE / "squat/darebee_squat_side.mp4",
+        FOOTAGE / "squat/barbell_back_squat_front_gym.mp4",  # 60 fps
     ]
-    clips = [c for c in clips if c.exists()] or [ROOT / "data/samples/pose_squats.mp4"]
-    workers = int(os.environ.get("BENCH_WORKERS", "2"))
-    with tempfile.TemporaryDirectory() as home:
-        os.environ["FLOWLOGIC_HOME"] = home
-        os.environ["FLOWLOGIC_CACHE_DIR"] = str(Path(home) / "cache")
-        from flowlogic import consent
-        from flowlogic.batch.executors import LocalPool
-        from flowlogic.batch.runner import run_batch
-        from flowlogic.store import open_db
+    return [c for c in clips if c.exists()] or [ROOT / "data/samples/pose_squats.mp4"]
 
-        manifest = Path(home) / "manifest.csv"
-        manifest.write_text(
-            "video,profile,test,view,date\n"
-            + "".join(f"{clip},Client{i % 3},overhead-squat,,\n" for i, clip in enumerate(clips))
-        )
-        db = open_db()
-        consent.accept(db)
-        frames = 0
-        import cv2
 
-        for clip in clips:
-            frames += int(cv2.VideoCapture(str(clip)).get(cv2.CAP_PROP_FRAME_COUNT))
-        start = time.perf_counter()
-        first = run_batch(manifest, lambda: LocalPool(workers), db=db)
-        first_s = time.perf_counter() - start
-        start = time.perf_counter()
-        rescored = run_batch(manifest, lambda: LocalPool(workers), db=db, rescore=True)
-        rescore_s = time.perf_counter() - start
-    print(f"batch of {len(clips)} clips ({frames} frames), {workers} workers")
-    print(
-        f"  first run : {first_s:6.1f} s  ({frames / first_s:.1f} source frames/s)  {first.counts}"
+def frame_count(clip: Path) -> int:
+    import cv2
+
+    capture = cv2.VideoCapture(str(clip))
+    try:
+        return int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+    finally:
+        capture.release()
+
+
+def peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports kB
+
+
+# -- the ways, each run in its own subprocess ------------------------------------------------
+
+
+def naive(clips: list[Path]) -> dict:
+    import cv2
+    import mediapipe as mp
+
+    start = time.perf_counter()
+    for clip in clips:
+        pose = mp.solutions.pose.Pose(model_complexity=1)
+        capture = cv2.VideoCapture(str(clip))
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            pose.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+        capture.release()
+        pose.close()
+    return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(resource.RUSAGE_SELF)}
+
+
+def outcomes(report) -> list[list]:
+    return [
+        [Path(r["video"]).name, r["status"], r["bucket"], r["score"], r["flags"]]
+        for r in sorted(report.rows, key=lambda r: r["line"])
+    ]
+
+
+def batch(clips: list[Path], way: str) -> dict:
+    home = Path(tempfile.mkdtemp(prefix="flowlogic-bench-"))
+    os.environ["FLOWLOGIC_HOME"] = str(home)
+    os.environ["FLOWLOGIC_CACHE_DIR"] = str(home / "cache")
+    from flowlogic import consent
+    from flowlogic.batch.executors import DaskCluster, LocalPool
+    from flowlogic.batch.runner import run_batch
+    from flowlogic.store import open_db
+
+    manifest = home / "manifest.csv"
+    manifest.write_text(
+        "video,profile,test,view,date\n"
+        + "".join(f"{clip},Client {i},overhead-squat,,\n" for i, clip in enumerate(clips))
     )
-    print(
-        f"  --rescore : {rescore_s:6.2f} s  ({first_s / rescore_s:.0f}× faster, no inference) "
-        f"{rescored.counts}"
+    db = open_db()
+    consent.accept(db)
+    numbers: dict = {}
+    if way == "dask2":
+        from distributed import Client, LocalCluster
+
+        with (
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
+            Client(cluster) as client,
+        ):
+            start = time.perf_counter()
+            report = run_batch(manifest, lambda: DaskCluster("", client=client), db=db)
+            numbers["seconds"] = time.perf_counter() - start
+            peaks = client.run(lambda: peak_mb(resource.RUSAGE_SELF))
+            numbers["peak_mb"] = max(peaks.values())
+    else:
+        workers = int(way.removeprefix("pool"))
+        start = time.perf_counter()
+        report = run_batch(manifest, lambda: LocalPool(workers), db=db)
+        numbers["seconds"] = time.perf_counter() - start
+        numbers["peak_mb"] = peak_mb(resource.RUSAGE_CHILDREN)  # the largest worker
+        if workers == 2:
+            start = time.perf_counter()
+            again = run_batch(manifest, lambda: LocalPool(workers), db=db, rescore=True)
+            numbers["rescore_seconds"] = time.perf_counter() - start
+            numbers["rescore_outcomes"] = outcomes(again)
+    numbers["outcomes"] = outcomes(report)
+    numbers["counts"] = report.counts
+    return numbers
+
+
+def run_way(way: str, clips: list[Path]) -> dict:
+    command = [sys.executable, __file__, "--way", way, *map(str, clips)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{way} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- the report -----------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--way", help=argparse.SUPPRESS)
+    parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument("clips", nargs="*", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.way:  # a child: one way, JSON on the last line
+        result = naive(args.clips) if args.way == "naive" else batch(args.clips, args.way)
+        print(json.dumps(result))
+        return 0
+
+    from rich.console import Console
+    from rich.table import Table
+
+    clips = bench_clips()
+    frames = sum(frame_count(c) for c in clips)
+    ways = ["naive", "pool1", "pool2", *([] if args.skip_dask else ["dask2"])]
+    results = {way: run_way(way, clips) for way in ways}
+    results["rescore"] = {
+        "seconds": results["pool2"]["rescore_seconds"],
+        "outcomes": results["pool2"]["rescore_outcomes"],
+        "peak_mb": None,
+    }
+    baseline = results["naive"]["seconds"]
+    table = Table(title=f"batch of {len(clips)} real clips, {frames} source frames")
+    for column in ("way", "seconds", "videos/min", "frames/s", "vs naive", "peak MB/worker"):
+        table.add_column(column, justify="right" if column != "way" else "left")
+    for way, numbers in results.items():
+        seconds = numbers["seconds"]
+        peak = numbers.get("peak_mb")
+        table.add_row(
+            way,
+            f"{seconds:.1f}",
+            f"{len(clips) / seconds * 60:.1f}",
+            f"{frames / seconds:.1f}",
+            f"{baseline / seconds:.2f}×",
+            "—" if peak is None else f"{peak:.0f}",
+        )
+    console = Console()
+    console.print(table)
+    reference = results["pool1"]["outcomes"]
+    same = {way: n["outcomes"] == reference for way, n in results.items() if "outcomes" in n}
+    counts = results["pool1"]["counts"]
+    console.print(f"row outcomes identical to 1 worker: {same}; counts {counts}")
+
+    by_length = sorted(clips, key=frame_count)
+    short, long = by_length[0], by_length[-1]
+    memory = {clip: run_way("pool1", [clip])["peak_mb"] for clip in (short, long)}
+    console.print(
+        "one worker's peak memory: "
+        + "; ".join(f"{c.name} ({frame_count(c)} frames) {mb:.0f} MB" for c, mb in memory.items())
     )
     return 0
 

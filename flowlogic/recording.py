@@ -277,7 +277,7 @@ def _prepare_for_model(
     if max(width, height) > max_side:
         factor = max_side / max(width, height)
         image = cv2.resize(
-            image, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_AREA
+            image, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_LINEAR
         )
     if not rgb:
         return image, None

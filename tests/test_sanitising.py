@@ -244,7 +244,8 @@ def test_printable_turns_control_characters_into_spaces():
     assert printable("Zoë  Ruiz") == "Zoë Ruiz"
 
 
-@pytest.mark.filterwarnings("error::UserWarning")  # matplotlib warns when it has no glyph for a character
+# matplotlib warns (UserWarning) when the font has no glyph for a character
+@pytest.mark.filterwarnings("error::UserWarning")
 def test_the_share_card_draws_a_hostile_name_without_control_characters(hostile_profile, tmp_path):
     result = runner.invoke(
         app,

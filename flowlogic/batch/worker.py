@@ -60,6 +60,9 @@ def warm_up() -> None:
         log = open(paths.log_dir() / "native.log", "ab")  # noqa: SIM115
         os.dup2(log.fileno(), 2)
         log.close()
+    import cv2
+
+    cv2.setNumThreads(1)  # one worker per core: OpenCV's own threads would only contend
     _models()
 
 
