@@ -47,7 +47,13 @@ from flowlogic.errors import FlowLogicError, InputRefused, UsageError
 from flowlogic.geometry.visibility import gated_xy
 from flowlogic.pose.backend import MediaPipePoseBackend, PoseBackend, PoseEstimate
 from flowlogic.pose.landmarks import NUM_LANDMARKS
-from flowlogic.pose.pipeline import AnalysisOptions, TrackBuilder, mean_brightness
+from flowlogic.pose.pipeline import (
+    AnalysisOptions,
+    TrackBuilder,
+    mean_brightness,
+    model_rgb,
+    scaled_to_fit,
+)
 from flowlogic.pose.quiet import native_logs_to_file
 from flowlogic.pose.track import PoseTrack
 from flowlogic.quality import gates
@@ -266,26 +272,6 @@ def _video_name(spec: TestSpec, profile_id: int) -> str:
     return f"{stamp}-{spec.slug}-p{profile_id}.mp4"
 
 
-def _prepare_for_model(
-    image: np.ndarray, max_side: int, *, rgb: bool = True
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """(BGR image scaled as the model sees it — the same scaling as `TrackBuilder` —,
-    and an RGB copy when asked)."""
-    import cv2
-
-    height, width = image.shape[:2]
-    if max(width, height) > max_side:
-        factor = max_side / max(width, height)
-        image = cv2.resize(
-            image, (round(width * factor), round(height * factor)), interpolation=cv2.INTER_LINEAR
-        )
-    if not rgb:
-        return image, None
-    converted = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    converted.flags.writeable = False
-    return image, converted
-
-
 class VideoSink:
     """An MP4 encoded by its own thread (encoding never holds up the camera) under a
     temporary name: `commit()` gives it its final name, `discard()` deletes it."""
@@ -381,6 +367,8 @@ class Recorder:
         self.backend_factory = backend_factory or MediaPipePoseBackend
         self.countdown_s = _number("countdown_s") if countdown_s is None else countdown_s
         self.limit_s = self.spec.duration_limit_s
+        self.record_max_side = int(_number("record_max_side"))
+        self.block_s = _number("live_pose_block_s")
         self.almost_up_s = _number("almost_up_s")
         self.source = source
         self._now = now
@@ -555,7 +543,7 @@ class Recorder:
 
     def _record(self, frame: Frame) -> bool:
         """Write and queue one frame; False once the recording has ended."""
-        image, _ = _prepare_for_model(frame.image, int(_number("record_max_side")), rgb=False)
+        image = scaled_to_fit(frame.image, self.record_max_side)
         if self._t0 is None:
             self._t0 = frame.timestamp_s
             height, width = image.shape[:2]
@@ -569,7 +557,7 @@ class Recorder:
             return False
         assert self._sink is not None
         self._sink.write(image)
-        model_image, _ = _prepare_for_model(image, self.options.max_inference_side, rgb=False)
+        model_image = scaled_to_fit(image, self.options.max_inference_side)
         self._queue.put(Frame(self._recorded, elapsed, model_image))
         with self._lock:
             self._recorded += 1
@@ -631,7 +619,7 @@ class Recorder:
                     continue
                 if not lanes:
                     lanes = [AnalysisLane(self, backend) for backend in backends]
-                block = int(item.timestamp_s // _number("live_pose_block_s"))
+                block = int(item.timestamp_s // self.block_s)
                 lanes[block % len(lanes)].put(item)
             if not lanes or self._closing.is_set():
                 raise InputRefused("Nothing was recorded.", code="EMPTY_RECORDING")
@@ -650,8 +638,8 @@ class Recorder:
         if frame is None or seq == self._analysed_seq:
             return False
         self._analysed_seq = seq
-        image, rgb = _prepare_for_model(frame, self.options.max_inference_side)
-        estimate = backend.estimate(rgb)
+        image = scaled_to_fit(frame, self.options.max_inference_side)
+        estimate = backend.estimate(model_rgb(image))
         self._remember(estimate, count=False)
         landmarks = estimate.image if estimate is not None else _no_pose()
         now = self._now()

@@ -5,7 +5,6 @@ camera leave nothing behind, the time limit, live guidance from the gates, video
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +16,6 @@ from typer.testing import CliRunner
 
 from flowlogic import profiles
 from flowlogic.assess import prepare_attempt, score_video
-from flowlogic.capture.sources import Frame
 from flowlogic.catalog import find_test
 from flowlogic.cli.app import app
 from flowlogic.errors import InputRefused, UsageError
@@ -38,6 +36,7 @@ from flowlogic.recording import (
 )
 from flowlogic.store import assessments
 from tests.conftest import SAMPLE
+from tests.fake_cameras import LostCamera
 
 GUIDANCE = settings()["guidance"]
 
@@ -71,28 +70,6 @@ class NoPoseBackend:
 
     def close(self) -> None:
         pass
-
-
-class LostCamera(CameraChoice):
-    """A webcam that sends `good` frames, then stops like an unplugged one."""
-
-    def __init__(self, good: int) -> None:
-        super().__init__(index=7)
-        object.__setattr__(self, "_good", good)
-
-    def open(self):
-        good = self._good
-
-        class Source:
-            fps = 30.0
-
-            def __iter__(self):
-                for index in range(good):
-                    time.sleep(1 / 30)  # a camera's pace: recording starts meanwhile
-                    yield Frame(index, index / 30.0, np.full((120, 160, 3), 90, np.uint8))
-                raise InputRefused("The camera stopped sending pictures.", code="CAMERA_LOST")
-
-        return Source()
 
 
 def files_in_videos() -> list[str]:

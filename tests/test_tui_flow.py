@@ -9,12 +9,9 @@ import asyncio
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from flowlogic import clock, consent, paths, plans, profiles
-from flowlogic.capture.sources import Frame
-from flowlogic.errors import InputRefused
 from flowlogic.recording import CameraChoice, Phase, videos_dir
 from flowlogic.store import open_db
 from flowlogic.tui.app import build_app
@@ -25,6 +22,7 @@ from flowlogic.tui.screens.plan import PlanScreen
 from flowlogic.tui.screens.recording import RecordingScreen
 from flowlogic.tui.screens.result import ResultScreen
 from tests.conftest import SAMPLE
+from tests.fake_cameras import LostCamera
 from tests.history import outcome, store
 
 SIZE = (110, 36)
@@ -56,26 +54,17 @@ def ready_profile(name: str = "Alex"):
     return db, person
 
 
-class LostCamera(CameraChoice):
-    """A webcam that sends `good` frames, then is unplugged."""
-
-    def __init__(self, good: int) -> None:
-        super().__init__(index=5)
-        object.__setattr__(self, "_good", good)
-
-    def open(self):
-        good = self._good
-
-        class Source:
-            fps = 30.0
-
-            def __iter__(self):
-                for index in range(good):
-                    time.sleep(1 / 30)
-                    yield Frame(index, index / 30.0, np.full((90, 120, 3), 100, np.uint8))
-                raise InputRefused("The camera stopped sending pictures.", code="CAMERA_LOST")
-
-        return Source()
+def planned_profile(monkeypatch, tier: str):
+    """A profile on `tier` with one overhead squat showing knee valgus: a plan to follow."""
+    monkeypatch.setattr("flowlogic.licence_state.effective_tier_key", lambda db: tier)
+    db, person = ready_profile()
+    store(
+        db,
+        person.id,
+        clock.today(),
+        outcome(4, score=70, bucket="compensation", flags=[("knee_valgus", "left", "moderate")]),
+    )
+    return person
 
 
 async def record_overhead_squat(pilot, app) -> None:
@@ -274,14 +263,7 @@ def test_the_daily_attempt_cap_is_shown_before_the_camera_opens():
 
 
 def test_ticking_a_task_off_on_basic(monkeypatch):
-    monkeypatch.setattr("flowlogic.licence_state.effective_tier_key", lambda db: "basic")
-    db, person = ready_profile()
-    store(
-        db,
-        person.id,
-        clock.today(),
-        outcome(4, score=70, bucket="compensation", flags=[("knee_valgus", "left", "moderate")]),
-    )
+    person = planned_profile(monkeypatch, "basic")
 
     async def scenario():
         app = build_app()
@@ -366,14 +348,7 @@ def test_video_retention_set_in_settings():
 
 
 def test_pro_plus_reflection_after_a_complete_day(monkeypatch):
-    monkeypatch.setattr("flowlogic.licence_state.effective_tier_key", lambda db: "proplus")
-    db, person = ready_profile()
-    store(
-        db,
-        person.id,
-        clock.today(),
-        outcome(4, score=70, bucket="compensation", flags=[("knee_valgus", "left", "moderate")]),
-    )
+    person = planned_profile(monkeypatch, "proplus")
 
     async def scenario():
         app = build_app()

@@ -28,13 +28,14 @@ from flowlogic.geometry.body import leg_length
 from flowlogic.geometry.segmentation import Segment, hysteresis_segments
 from flowlogic.geometry.smoothing import moving_median
 from flowlogic.geometry.visibility import prepared_xy
-from flowlogic.pose.landmarks import sided
+from flowlogic.pose.landmarks import SIDES, sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     finite_or_none,
     nanmedian,
     other_side,
     rep_agreement,
+    rep_count_factor,
     severity_by,
     visibility_confidence,
 )
@@ -47,7 +48,6 @@ from flowlogic.scoring.result import (
     normalize_bucket,
 )
 
-SIDES = ("left", "right")
 LEG_POINTS = ("knee", "ankle", "heel", "foot_index")
 _SIDE_CODE = {"left": 1.0, "right": -1.0}
 
@@ -301,7 +301,7 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
 
     valid_drives = [d for d in drives if not d.heel_lifted]
     required = [int(sided(n, s)) for s in measured for n in LEG_POINTS]
-    rep_factor = 0.7 + 0.3 * min(1.0, len(valid_drives) / max(spec.protocol_reps, 1))
+    rep_factor = rep_count_factor(len(valid_drives), spec.protocol_reps)
     agreement = nanmedian(
         [rep_agreement([d.dorsiflexion_deg for d in valid_drives if d.side == s]) for s in measured]
     )

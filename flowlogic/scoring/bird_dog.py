@@ -22,8 +22,8 @@ from flowlogic.errors import MovementNotFound
 from flowlogic.geometry.body import distance, midpoint
 from flowlogic.geometry.segmentation import Segment, hysteresis_segments
 from flowlogic.geometry.visibility import prepared_xy
+from flowlogic.pose.landmarks import SIDES, sided
 from flowlogic.pose.landmarks import Landmark as L
-from flowlogic.pose.landmarks import sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     finite_or_none,
@@ -34,6 +34,7 @@ from flowlogic.scoring.common import (
     per_side_rep_verdict,
     renumbered,
     rep_agreement,
+    rep_count_factor,
     require_body_size,
     severity_by,
     visibility_confidence,
@@ -47,8 +48,6 @@ from flowlogic.scoring.result import (
     TestResult,
     normalize_bucket,
 )
-
-SIDES = ("left", "right")
 
 
 def elevation_deg(origin: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -245,7 +244,7 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     )
     vis_far = visibility_confidence(track, [int(sided(n, far)) for n in ("wrist", "ankle")])
     total = sum(counts.values())
-    rep_factor = 0.7 + 0.3 * min(1.0, total / max(spec.protocol_reps, 1))
+    rep_factor = rep_count_factor(total, spec.protocol_reps)
     agreement_factor = float(np.mean(agreement)) if agreement else 0.5
     confidence = (0.6 * vis_near + 0.4 * vis_far) * rep_factor * agreement_factor
     if vis_far < 0.5:

@@ -33,6 +33,8 @@ from flowlogic.scoring.common import (
     finite_or_none,
     nanmedian,
     rep_agreement,
+    rep_count_factor,
+    too_few_reps_note,
     visibility_confidence,
 )
 from flowlogic.scoring.result import (
@@ -160,18 +162,15 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
         for i, k in enumerate(tucks)
     )
     notes = []
-    if len(tucks) < spec.protocol_reps:
-        notes.append(
-            f"{len(tucks)} of the {spec.protocol_reps} tucks the protocol asks for were "
-            "recorded; confidence is lowered accordingly."
-        )
+    if few := too_few_reps_note(len(tucks), spec.protocol_reps, "tucks"):
+        notes.append(few)
     if any(k.segment.partial for k in tucks):
         notes.append("A tuck cut off at the start or end of the clip was measured as far as seen.")
     if pitch.source != "face_mesh":
         notes.append("We read the head angle from the ear and nose, as the face was not clear.")
     required = [int(L.NOSE), int(sided("ear", side)), int(sided("shoulder", side))]
     confidence = visibility_confidence(track, required)
-    confidence *= 0.7 + 0.3 * min(1.0, len(tucks) / max(spec.protocol_reps, 1))
+    confidence *= rep_count_factor(len(tucks), spec.protocol_reps)
     confidence *= rep_agreement([k.hold_s for k in tucks])
     if pitch.estimated:
         confidence *= spec.threshold("estimated_confidence_factor")

@@ -21,8 +21,8 @@ from flowlogic.geometry.angles import angle_between
 from flowlogic.geometry.body import midpoint, torso_length
 from flowlogic.geometry.segmentation import hysteresis_segments
 from flowlogic.geometry.visibility import prepared_xy
+from flowlogic.pose.landmarks import SIDES, sided
 from flowlogic.pose.landmarks import Landmark as L
-from flowlogic.pose.landmarks import sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     finite_or_none,
@@ -42,8 +42,6 @@ from flowlogic.scoring.result import (
     TestResult,
     normalize_bucket,
 )
-
-SIDES = ("left", "right")
 
 
 def thigh_opening_deg(world: np.ndarray) -> np.ndarray:

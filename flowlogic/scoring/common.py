@@ -63,6 +63,22 @@ def rep_agreement(values: list[float]) -> float:
     return clamp01(1.0 - min(cv, 0.5))
 
 
+def rep_count_factor(done: float, expected: int) -> float:
+    """Confidence share for how much of the protocol was recorded: 0.7 with no complete
+    rep, rising to 1.0 once the protocol's reps (`expected`) are all there."""
+    return 0.7 + 0.3 * min(1.0, done / max(expected, 1))
+
+
+def too_few_reps_note(done: int, expected: int, what: str) -> str | None:
+    """The note shown when fewer reps were recorded than the protocol asks for."""
+    if done >= expected:
+        return None
+    return (
+        f"{done} of the {expected} {what} the protocol asks for were recorded; "
+        "confidence is lowered accordingly."
+    )
+
+
 def severity_by(
     value: float, mild: float, moderate: float | None = None, severe: float | None = None
 ) -> str | None:

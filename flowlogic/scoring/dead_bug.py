@@ -26,7 +26,7 @@ from flowlogic.geometry.angles import angle_at, angle_between, signed_tilt_from_
 from flowlogic.geometry.body import distance
 from flowlogic.geometry.segmentation import Segment, hysteresis_segments
 from flowlogic.geometry.visibility import prepared_xy
-from flowlogic.pose.landmarks import sided
+from flowlogic.pose.landmarks import SIDES, sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     finite_or_none,
@@ -35,6 +35,7 @@ from flowlogic.scoring.common import (
     per_side_rep_verdict,
     renumbered,
     rep_agreement,
+    rep_count_factor,
     require_body_size,
     severity_by,
     visibility_confidence,
@@ -49,7 +50,6 @@ from flowlogic.scoring.result import (
     normalize_bucket,
 )
 
-SIDES = ("left", "right")
 LEG = ("hip", "knee", "ankle")
 
 
@@ -208,7 +208,7 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     far = "right" if near == "left" else "left"
     vis_near = visibility_confidence(track, [int(sided(n, near)) for n in ("shoulder", *LEG)])
     vis_far = visibility_confidence(track, [int(sided(n, far)) for n in LEG])
-    rep_factor = 0.7 + 0.3 * min(1.0, sum(counts.values()) / max(spec.protocol_reps, 1))
+    rep_factor = rep_count_factor(sum(counts.values()), spec.protocol_reps)
     agreement_factor = float(np.mean(agreement)) if agreement else 0.5
     confidence = (0.6 * vis_near + 0.4 * vis_far) * rep_factor * agreement_factor
     if vis_far < 0.5:

@@ -21,7 +21,7 @@ from flowlogic.geometry.angles import bend_above_line_deg
 from flowlogic.geometry.body import distance
 from flowlogic.geometry.segmentation import Segment, hysteresis_segments
 from flowlogic.geometry.visibility import prepared_xy
-from flowlogic.pose.landmarks import sided
+from flowlogic.pose.landmarks import SIDES, sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     finite_or_none,
@@ -30,6 +30,7 @@ from flowlogic.scoring.common import (
     near_side,
     other_side,
     rep_agreement,
+    rep_count_factor,
     require_body_size,
     severity_by,
     visibility_confidence,
@@ -43,8 +44,6 @@ from flowlogic.scoring.result import (
     flag_penalty,
     normalize_bucket,
 )
-
-SIDES = ("left", "right")
 
 
 def find_reps(
@@ -190,7 +189,7 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     visibility = visibility_confidence(
         track, [int(sided(n, side)) for n in ("shoulder", "hip", "knee")]
     )
-    rep_factor = 0.7 + 0.3 * min(1.0, len(reps) / max(spec.protocol_reps, 1))
+    rep_factor = rep_count_factor(len(reps), spec.protocol_reps)
     confidence = visibility * rep_factor * rep_agreement(top_angles)
     return TestResult.build(
         bucket=bucket,

@@ -37,8 +37,8 @@ from flowlogic.geometry.angles import angle_at
 from flowlogic.geometry.body import distance, leg_length, midpoint
 from flowlogic.geometry.segmentation import Segment, hysteresis_segments
 from flowlogic.geometry.visibility import prepared_xy
+from flowlogic.pose.landmarks import SIDES, landmarks_for, sided
 from flowlogic.pose.landmarks import Landmark as L
-from flowlogic.pose.landmarks import landmarks_for, sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     compensation_bucket,
@@ -46,7 +46,9 @@ from flowlogic.scoring.common import (
     nanmedian,
     other_side,
     rep_agreement,
+    rep_count_factor,
     severity_by,
+    too_few_reps_note,
     visibility_confidence,
     worse_side_of,
 )
@@ -58,8 +60,6 @@ from flowlogic.scoring.result import (
     flag_penalty,
     normalize_bucket,
 )
-
-SIDES = ("left", "right")
 
 
 @dataclass(frozen=True)
@@ -227,16 +227,13 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
 
     complete_reps = sum(1 for r in reps if not r.segment.partial)
     metrics.insert(0, Metric("reps", float(complete_reps), "count"))
-    if complete_reps < spec.protocol_reps:
-        notes.append(
-            f"{complete_reps} of the {spec.protocol_reps} lunges the protocol asks for were "
-            "recorded; confidence is lowered accordingly."
-        )
+    if few := too_few_reps_note(complete_reps, spec.protocol_reps, "lunges"):
+        notes.append(few)
     bucket = compensation_bucket(flags)
     normalized = normalize_bucket(bucket)
     raw = 100.0 - flag_penalty(flags)
     required = landmarks_for(spec.required_for(view))
-    rep_factor = 0.7 + 0.3 * min(1.0, len(reps) / max(spec.protocol_reps, 1))
+    rep_factor = rep_count_factor(len(reps), spec.protocol_reps)
     confidence = (
         visibility_confidence(track, required)
         * rep_factor

@@ -33,6 +33,7 @@ from flowlogic.scoring.common import (
     finite_or_none,
     nanmedian,
     rep_agreement,
+    rep_count_factor,
     severity_by,
     visibility_confidence,
 )
@@ -185,7 +186,7 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
         required += [int(L.LEFT_SHOULDER), int(L.RIGHT_SHOULDER)]
     seen_share = float(pitch.seen[track.present].mean()) if track.present.any() else 0.0
     confidence = visibility_confidence(track, required) * seen_share
-    confidence *= 0.7 + 0.3 * min(1.0, cycles / max(spec.protocol_reps, 1))
+    confidence *= rep_count_factor(cycles, spec.protocol_reps)
     confidence *= rep_agreement([v for _, name, (_, v) in excursions if name == "flexion_deg"])
     if estimated:
         confidence *= spec.threshold("estimated_confidence_factor")

@@ -26,7 +26,7 @@ from flowlogic.errors import MovementNotFound
 from flowlogic.geometry.angles import angle_at
 from flowlogic.geometry.smoothing import moving_median
 from flowlogic.geometry.visibility import prepared_xy
-from flowlogic.pose.landmarks import landmarks_for, sided
+from flowlogic.pose.landmarks import SIDES, landmarks_for, sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     finite_or_none,
@@ -44,7 +44,6 @@ from flowlogic.scoring.result import (
     normalize_bucket,
 )
 
-SIDES = ("left", "right")
 #: measure -> (norm threshold name, limited flag code, part)
 MEASURES = {
     "hip_ir_deg": ("hip_ir_min_deg", "limited_hip_ir", "hips"),

@@ -19,8 +19,8 @@ from flowlogic.geometry.angles import angle_at, angle_between, inclination_from_
 from flowlogic.geometry.body import distance, leg_length, midpoint
 from flowlogic.geometry.segmentation import Segment, hysteresis_segments
 from flowlogic.geometry.visibility import prepared_xy
+from flowlogic.pose.landmarks import SIDES, sided
 from flowlogic.pose.landmarks import Landmark as L
-from flowlogic.pose.landmarks import sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     compensation_bucket,
@@ -28,7 +28,9 @@ from flowlogic.scoring.common import (
     nanmedian,
     near_side,
     rep_agreement,
+    rep_count_factor,
     severity_by,
+    too_few_reps_note,
     visibility_confidence,
     worse_side_of,
 )
@@ -41,8 +43,6 @@ from flowlogic.scoring.result import (
     flag_penalty,
     normalize_bucket,
 )
-
-SIDES = ("left", "right")
 
 
 def find_reps(
@@ -117,15 +117,12 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
     normalized = normalize_bucket(bucket)
     raw = 100.0 - flag_penalty(flags)
     visibility, depth_values = confidence_parts
-    rep_factor = 0.7 + 0.3 * min(1.0, len(reps) / max(spec.protocol_reps, 1))
+    rep_factor = rep_count_factor(len(reps), spec.protocol_reps)
     confidence = clamp01(visibility * rep_factor * rep_agreement(depth_values))
     if any(r.partial for r in reps):
         confidence *= 0.8
-    if complete_reps < spec.protocol_reps:
-        notes.append(
-            f"{complete_reps} of the {spec.protocol_reps} squats the protocol asks for "
-            "were recorded; confidence is lowered accordingly."
-        )
+    if few := too_few_reps_note(complete_reps, spec.protocol_reps, "squats"):
+        notes.append(few)
     per_side = {}
     if view == "front":
         per_side = {

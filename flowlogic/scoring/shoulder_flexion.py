@@ -31,13 +31,14 @@ from flowlogic.geometry.angles import angle_at, angle_between
 from flowlogic.geometry.segmentation import Segment, hysteresis_segments
 from flowlogic.geometry.smoothing import moving_median
 from flowlogic.geometry.visibility import prepared_xy
+from flowlogic.pose.landmarks import SIDES, sided
 from flowlogic.pose.landmarks import Landmark as L
-from flowlogic.pose.landmarks import sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     finite_or_none,
     nanmedian,
     rep_agreement,
+    rep_count_factor,
     severity_by,
     visibility_confidence,
 )
@@ -50,7 +51,6 @@ from flowlogic.scoring.result import (
     normalize_bucket,
 )
 
-SIDES = ("left", "right")
 ARM = ("shoulder", "elbow", "wrist")
 
 
@@ -349,7 +349,7 @@ def _confidence(
     required = [int(sided(n, s)) for s in per_side for n in ("shoulder", "elbow")]
     confidence = visibility_confidence(track, required)
     expected = spec.protocol_reps * (2 if view == "front" else len(per_side))
-    confidence *= 0.7 + 0.3 * min(1.0, len(counted) / max(expected, 1))
+    confidence *= rep_count_factor(len(counted), expected)
     agreement = [rep_agreement([r.flexion_deg for r in counted if r.side == s]) for s in per_side]
     confidence *= float(np.mean(agreement)) if agreement else 0.5
     if len(per_side) < 2:

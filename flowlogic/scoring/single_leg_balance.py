@@ -21,8 +21,8 @@ from flowlogic.catalog import TestSpec
 from flowlogic.geometry.body import leg_length, midpoint
 from flowlogic.geometry.segmentation import Segment, hold_segments, hysteresis_segments
 from flowlogic.geometry.visibility import prepared_xy
+from flowlogic.pose.landmarks import SIDES, landmarks_for, sided
 from flowlogic.pose.landmarks import Landmark as L
-from flowlogic.pose.landmarks import landmarks_for, sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     finite_or_none,
@@ -42,7 +42,6 @@ from flowlogic.scoring.result import (
     normalize_bucket,
 )
 
-SIDES = ("left", "right")
 BUCKET_RANK = {"good": 0, "limited": 1, "significant": 2}
 
 

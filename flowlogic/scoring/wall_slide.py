@@ -38,8 +38,10 @@ from flowlogic.scoring.common import (
     nanmedian,
     near_side,
     rep_agreement,
+    rep_count_factor,
     require_body_size,
     severity_by,
+    too_few_reps_note,
     visibility_confidence,
 )
 from flowlogic.scoring.result import (
@@ -200,14 +202,11 @@ def score(track: PoseTrack, spec: TestSpec, view: str) -> TestResult:
         "We see your near arm; the far arm is hidden behind your body.",
         "How high the arms go is estimated, as they move across the camera's line of sight.",
     ]
-    if len(slides) < spec.protocol_reps:
-        notes.append(
-            f"{len(slides)} of the {spec.protocol_reps} slides the protocol asks for were "
-            "recorded; confidence is lowered accordingly."
-        )
+    if few := too_few_reps_note(len(slides), spec.protocol_reps, "slides"):
+        notes.append(few)
     required = [int(sided(n, side)) for n in ("shoulder", "elbow", "wrist", "hip")]
     confidence = visibility_confidence(track, required)
-    confidence *= 0.7 + 0.3 * min(1.0, len(slides) / max(spec.protocol_reps, 1))
+    confidence *= rep_count_factor(len(slides), spec.protocol_reps)
     confidence *= rep_agreement([s.elevation_deg for s in slides])
     confidence *= spec.threshold("estimated_confidence_factor")
     reps = tuple(

@@ -30,8 +30,8 @@ from flowlogic.geometry.body import leg_length
 from flowlogic.geometry.segmentation import Segment, hysteresis_segments
 from flowlogic.geometry.smoothing import fill_short_gaps, moving_median, one_euro
 from flowlogic.geometry.visibility import DEFAULT_MIN_VISIBILITY, prepared_xy
+from flowlogic.pose.landmarks import SIDES, landmarks_for, sided
 from flowlogic.pose.landmarks import Landmark as L
-from flowlogic.pose.landmarks import landmarks_for, sided
 from flowlogic.pose.track import PoseTrack
 from flowlogic.scoring.common import (
     finite_or_none,
@@ -49,7 +49,6 @@ from flowlogic.scoring.result import (
     normalize_bucket,
 )
 
-SIDES = ("left", "right")
 DIRECTIONS = ("anterior", "posteromedial", "posterolateral")
 DOWN = np.array([0.0, 1.0, 0.0])  # world y grows downward
 
