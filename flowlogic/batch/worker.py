@@ -14,6 +14,7 @@ from pathlib import Path
 
 from flowlogic import paths
 from flowlogic.capture.probe import Limits, VideoInfo, probe
+from flowlogic.capture.sources import use_decode_threads
 from flowlogic.catalog import find_test
 from flowlogic.errors import InputRefused
 from flowlogic.pose.backend import ModelSet
@@ -62,7 +63,9 @@ def warm_up() -> None:
         log.close()
     import cv2
 
-    cv2.setNumThreads(1)  # one worker per core: OpenCV's own threads would only contend
+    # one worker per core: OpenCV's and FFmpeg's own threads would only contend
+    cv2.setNumThreads(1)
+    use_decode_threads(1)
     _models()
 
 

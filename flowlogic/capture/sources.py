@@ -37,6 +37,31 @@ def _cv2():
     return cv2
 
 
+_decode_threads = 0  # 0: FFmpeg's own choice (one per core)
+
+
+def use_decode_threads(count: int) -> None:
+    """Decode videos with this many FFmpeg threads in this process (0 = one per core).
+
+    Batch workers run one per core, so they decode with one thread: decoding already
+    overlaps inference (`prefetch`), and FFmpeg's frame threads cost CPU of their own
+    (a 1080x1920 H.264 frame: 11.7 ms of CPU with one thread, 14.5 ms with two)."""
+    global _decode_threads
+    _decode_threads = max(0, int(count))
+
+
+def _open_video(path: Path):
+    cv2 = _cv2()
+    if _decode_threads:
+        capture = cv2.VideoCapture(
+            str(path), cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, _decode_threads]
+        )
+        if capture.isOpened():
+            return capture
+        capture.release()  # a backend without the thread setting opens it plainly below
+    return cv2.VideoCapture(str(path))
+
+
 def frame_step(source_fps: float, max_fps: float | None) -> int:
     """Keep every n-th frame so the analysed rate does not exceed `max_fps` (60 -> 30)."""
     if not max_fps or source_fps <= max_fps * 1.2:
@@ -54,7 +79,7 @@ class VideoFileSource:
         self.mirror = mirror
         self.scale = scale
         cv2 = _cv2()
-        capture = cv2.VideoCapture(str(self.path))
+        capture = _open_video(self.path)
         if not capture.isOpened():
             raise InputRefused(
                 f"{self.path.name} could not be opened as a video", code="UNREADABLE"
@@ -75,7 +100,7 @@ class VideoFileSource:
 
     def __iter__(self) -> Iterator[Frame]:
         cv2 = _cv2()
-        capture = cv2.VideoCapture(str(self.path))
+        capture = _open_video(self.path)
         capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         index = 0
         try:
