@@ -26,6 +26,7 @@ from flowlogic.assess import store_outcome as store_attempt
 from flowlogic.audit import record_event
 from flowlogic.batch.executors import Executor
 from flowlogic.batch.inputs import BatchRow, read_source
+from flowlogic.batch.schedule import CostEstimates, pick_next
 from flowlogic.batch.worker import Task, TaskResult, compute
 from flowlogic.capture.probe import sha256_of
 from flowlogic.catalog import find_test
@@ -34,6 +35,8 @@ from flowlogic.pose.pipeline import AnalysisOptions, cache_path
 from flowlogic.store import assessments
 from flowlogic.store.tx import transaction
 
+#: how far past the row being committed the workers may run ahead (results held in memory)
+LOOKAHEAD_ROWS = 16
 FINAL = ("valid", "invalid", "refused", "unreadable", "skipped")
 Event = Callable[[str, dict[str, Any]], None]
 
@@ -334,7 +337,11 @@ def _process(
             decided[row.position] = verdict
     local = coordinator.rescore or executor_factory is None or not needs_work
     executor = None if local else executor_factory()
-    window = (executor.workers * 2) if executor else 1
+    window = executor.window if executor else 1
+    # longest first among the rows at most `lookahead` past the one awaited (schedule.py)
+    lookahead = max(LOOKAHEAD_ROWS, window * 2)
+    cost = CostEstimates()
+    rank = {r.position: i for i, r in enumerate(needs_work)}
     queue = list(needs_work)
     in_flight: dict[Any, BatchRow] = {}
     ready: dict[int, TaskResult] = {}
@@ -352,7 +359,10 @@ def _process(
                 continue
             while row.position not in ready:
                 while executor and queue and len(in_flight) < window:
-                    nxt = queue.pop(0)
+                    nxt = pick_next(queue, cost, rank, rank[row.position] + lookahead)
+                    if nxt is None:
+                        break
+                    queue.remove(nxt)
                     slot = free_slots.pop(0) if free_slots else -1
                     slots[nxt.position] = slot
                     in_flight[executor.submit(_task(nxt, coordinator.rescore))] = nxt

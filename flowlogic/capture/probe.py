@@ -134,6 +134,27 @@ def check_frame_rate(name: str, fps: float) -> None:
         )
 
 
+def video_header(path: Path) -> tuple[int, int, float, int] | None:
+    """(width, height, fps, frames) as the container declares them, without decoding a
+    frame; None when the file does not open as a video."""
+    import cv2
+
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    capture = cv2.VideoCapture(str(path))
+    try:
+        if not capture.isOpened():
+            return None
+        return (
+            int(capture.get(cv2.CAP_PROP_FRAME_WIDTH) or 0),
+            int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0),
+            float(capture.get(cv2.CAP_PROP_FPS) or 0.0),
+            int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0),
+        )
+    finally:
+        capture.release()
+
+
 def _open_video_metadata(path: Path) -> tuple[int, int, float, int]:
     import cv2  # imported here so `flowlogic` imports fast
 
