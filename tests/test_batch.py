@@ -232,6 +232,8 @@ def test_dask_local_cluster_matches_process_pool(accepted_db, tmp_path):
         dasked = run_batch(
             path_dask, lambda: DaskCluster(cluster.scheduler_address, client=client), db=accepted_db
         )
+        profiling = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
+    assert list(profiling.values()) == [False, False]  # stopped when the batch connected
     keep = ("status", "bucket", "score", "confidence", "flags", "reason")
     assert [{k: r[k] for k in keep} for r in pooled.rows] == [
         {k: r[k] for k in keep} for r in dasked.rows

@@ -8,8 +8,14 @@ import numpy as np
 import pytest
 
 from flowlogic.capture.probe import probe
-from flowlogic.capture.sources import VideoFileSource, frame_step
-from flowlogic.pose.pipeline import AnalysisOptions, analyse, cache_path, default_model_id
+from flowlogic.capture.sources import VideoFileSource, frame_step, use_decode_threads
+from flowlogic.pose.pipeline import (
+    AnalysisOptions,
+    analyse,
+    cache_path,
+    default_model_id,
+    reduced_to_fit,
+)
 from flowlogic.pose.track import PoseTrack
 from tests.conftest import SAMPLE, TEST_DATA
 from tests.media import ffmpeg
@@ -159,3 +165,30 @@ def test_sixty_fps_clip_is_analysed_at_thirty(tmp_path, monkeypatch):
     assert track.source_fps == pytest.approx(60, abs=0.1)
     assert track.fps == pytest.approx(30, abs=0.1)
     assert 55 <= track.frames <= 62
+
+
+def test_large_frames_are_reduced_by_a_whole_factor():
+    rng = np.random.default_rng(7)
+    portrait = rng.integers(0, 256, (1920, 1080, 3), dtype=np.uint8)
+    reduced = reduced_to_fit(portrait, 1280)
+    assert reduced.shape == (960, 540, 3)
+    # each pixel is the mean of its 2x2 block (within rounding)
+    blocks = portrait.reshape(960, 2, 540, 2, 3).mean(axis=(1, 3))
+    assert np.abs(reduced.astype(float) - blocks).max() <= 1.0
+    uhd = np.zeros((2160, 3840, 3), dtype=np.uint8)
+    assert reduced_to_fit(uhd, 1280).shape == (720, 1280, 3)
+    odd = np.zeros((721, 1281, 3), dtype=np.uint8)  # no whole 2x2 blocks: bilinear
+    assert reduced_to_fit(odd, 1280).shape == (360, 640, 3)
+    small = np.zeros((720, 1280, 3), dtype=np.uint8)
+    assert reduced_to_fit(small, 1280) is small
+
+
+def test_one_decode_thread_gives_the_same_frames():
+    default = [frame.image for frame in VideoFileSource(SAMPLE)]
+    use_decode_threads(1)
+    try:
+        single = [frame.image for frame in VideoFileSource(SAMPLE)]
+    finally:
+        use_decode_threads(0)
+    assert len(single) == len(default) > 0
+    assert all(np.array_equal(a, b) for a, b in zip(default, single, strict=True))
