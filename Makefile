@@ -40,7 +40,7 @@ check: lint test
 ## Frames per second of our pipeline against a plain per-frame loop, and cached rescoring.
 bench: install
 	$(BIN)/python bench/bench_pipeline.py
-	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_batch.py --repeat 3
 	FLOWLOGIC_HOME=$$(mktemp -d) $(BIN)/python bench/bench_recording.py data/samples/pose_squats.mp4
 
 clean:

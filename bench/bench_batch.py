@@ -1,6 +1,6 @@
 """`make bench` (batch part): a coach's batch of real clips, measured five ways.
 
-    .venv/bin/python bench/bench_batch.py [--skip-dask]
+    .venv/bin/python bench/bench_batch.py [--skip-dask] [--repeat N] [--only naive,pool2]
 
 On the same clips (the shared footage's overhead squats, two other squats and a 60 fps
 gym clip; the bundled sample when the footage is absent):
@@ -14,6 +14,8 @@ Prints videos a minute, source frames a second and the peak memory of one worker
 each, checks that every way gives the same row outcomes, and measures one worker's peak
 memory on the shortest and on the longest clip alone (it should not grow with the
 video's length). Each way runs in a fresh subprocess, so peak memory is its own.
+With `--repeat N` every way runs N times, interleaved, and the median is reported (`make
+bench` uses 3): the speed of a shared virtual machine drifts between runs.
 Measurement only, never a test.
 """
 
@@ -141,10 +143,27 @@ def run_way(way: str, clips: list[Path]) -> dict:
 # -- the report -----------------------------------------------------------------------------
 
 
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--way", help=argparse.SUPPRESS)
     parser.add_argument("--skip-dask", action="store_true")
+    parser.add_argument(
+        "--only",
+        help="comma-separated ways to run (naive, pool1, pool2, dask2), e.g. naive,pool2",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run every way this many times, interleaved (naive, pool1, ..., naive, ...), "
+        "and report the median: a shared virtual machine's speed drifts by 5-20 %% between runs",
+    )
     parser.add_argument("clips", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.way:  # a child: one way, JSON on the last line
@@ -158,15 +177,30 @@ def main() -> int:
     clips = bench_clips()
     frames = sum(frame_count(c) for c in clips)
     ways = ["naive", "pool1", "pool2", *([] if args.skip_dask else ["dask2"])]
-    results = {way: run_way(way, clips) for way in ways}
+    if args.only:
+        ways = [way for way in ways if way in args.only.split(",")]
+    if "naive" not in ways or "pool2" not in ways:
+        raise SystemExit("the naive loop and 2 workers are always measured (--only naive,pool2,…)")
+    runs: dict[str, list[dict]] = {way: [] for way in ways}
+    for _ in range(max(1, args.repeat)):
+        for way in ways:
+            runs[way].append(run_way(way, clips))
+    results = {way: {**done[0], "all": [r["seconds"] for r in done]} for way, done in runs.items()}
+    for way, numbers in results.items():
+        numbers["seconds"] = median(numbers["all"])
+        numbers["peak_mb"] = max(r["peak_mb"] for r in runs[way])
+    rescores = [r["rescore_seconds"] for r in runs["pool2"]]
     results["rescore"] = {
-        "seconds": results["pool2"]["rescore_seconds"],
+        "seconds": median(rescores),
+        "all": rescores,
         "outcomes": results["pool2"]["rescore_outcomes"],
         "peak_mb": None,
     }
     baseline = results["naive"]["seconds"]
-    table = Table(title=f"batch of {len(clips)} real clips, {frames} source frames")
-    for column in ("way", "seconds", "videos/min", "frames/s", "vs naive", "peak MB/worker"):
+    repeats = f", median of {args.repeat} interleaved runs" if args.repeat > 1 else ""
+    table = Table(title=f"batch of {len(clips)} real clips, {frames} source frames{repeats}")
+    columns = ("way", "seconds", "runs", "videos/min", "frames/s", "vs naive", "peak MB/worker")
+    for column in columns:
         table.add_column(column, justify="right" if column != "way" else "left")
     for way, numbers in results.items():
         seconds = numbers["seconds"]
@@ -174,6 +208,7 @@ def main() -> int:
         table.add_row(
             way,
             f"{seconds:.1f}",
+            " ".join(f"{s:.1f}" for s in numbers["all"]),
             f"{len(clips) / seconds * 60:.1f}",
             f"{frames / seconds:.1f}",
             f"{baseline / seconds:.2f}×",
@@ -181,10 +216,22 @@ def main() -> int:
         )
     console = Console()
     console.print(table)
-    reference = results["pool1"]["outcomes"]
-    same = {way: n["outcomes"] == reference for way, n in results.items() if "outcomes" in n}
-    counts = results["pool1"]["counts"]
-    console.print(f"row outcomes identical to 1 worker: {same}; counts {counts}")
+    rounds = [
+        n["seconds"] / w["seconds"] for n, w in zip(runs["naive"], runs["pool2"], strict=True)
+    ]
+    console.print(
+        "2 workers against the naive loop, round by round: "
+        + " ".join(f"{ratio:.2f}×" for ratio in rounds)
+    )
+    first_batch = next(way for way in ways if way != "naive")
+    reference = results[first_batch]["outcomes"]
+    same = {
+        way: all(r["outcomes"] == reference for r in runs.get(way, [numbers]))
+        for way, numbers in results.items()
+        if "outcomes" in numbers
+    }
+    counts = results[first_batch]["counts"]
+    console.print(f"row outcomes identical to {first_batch}: {same}; counts {counts}")
 
     by_length = sorted(clips, key=frame_count)
     short, long = by_length[0], by_length[-1]

@@ -66,10 +66,11 @@ class LocalPool:
 
 
 def _without_profiler(dask_worker: Any) -> None:
-    """Stop a Dask worker's statistical profiler (it samples every thread's stack every
-    10 ms for the dashboard). Measured on a LocalCluster of 2 workers over the benchmark's
-    clips: the workers spent 70.6 s of CPU with it and 63.0 s without. Run on each worker
-    through `Client.run`, which hands the worker in as `dask_worker`."""
+    """Stop a Dask worker's statistical profiler: 100 times a second it walks every
+    thread's stack, under the GIL, for the dashboard, which a batch has no use for (one
+    LocalCluster run over the benchmark's clips: 70.6 s of worker CPU with it, 63.0 s
+    without, a difference of the size of this machine's drift between runs). Run on each
+    worker through `Client.run`, which hands the worker in as `dask_worker`."""
     for name in ("profile", "profile-cycle"):
         callback = dask_worker.periodic_callbacks.pop(name, None)
         if callback is not None:
@@ -92,8 +93,9 @@ class DaskCluster:
         info = self._client.scheduler_info()
         self.workers = max(1, len(info.get("workers", {})))
         # one task per worker thread: the scheduler places a task when it is handed out, so
-        # more at once could queue a long clip behind another on a busy worker while an
-        # idle one waits (measured on a LocalCluster: 7 s of 42 lost that way)
+        # more at once can queue a long clip behind another on a busy worker while an idle
+        # one waits (seen on a LocalCluster: a 720p clip handed out first finished 10 s
+        # after shorter clips handed out later)
         threads = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
         self.window = max(1, threads)
         self._client.run(warm_up)
