@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.file_proxy import FileProxy
 from rich.markup import escape
 
 from flowlogic import paths
@@ -42,9 +43,14 @@ class _TerminalStderr:
             self._dup = None
 
     def _target(self):
-        if self._dup is not None and sys.stderr is sys.__stderr__:
+        target = sys.stderr
+        # a Rich progress display replaces sys.stderr with a proxy that prints through
+        # this very console: writing there would come straight back here, forever
+        while isinstance(target, FileProxy):
+            target = target.rich_proxied_file
+        if self._dup is not None and target is sys.__stderr__:
             return self._dup
-        return sys.stderr
+        return target
 
     def write(self, text: str) -> int:
         return self._target().write(text)
