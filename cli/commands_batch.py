@@ -40,7 +40,11 @@ def register(app: typer.Typer) -> None:
 
 
 class ProgressView:
-    """An overall bar (rate, ETA) and one line per worker."""
+    """An overall bar (rate, ETA) and one line per worker.
+
+    The bar counts a row when its work is done: workers take the longest clips first, so
+    rows finish out of order while their results are committed in row order, and a bar
+    that waited for the commits would stand still until the first row's turn."""
 
     def __init__(self, workers: int) -> None:
         self.progress = Progress(
@@ -55,6 +59,7 @@ class ProgressView:
         self.overall: TaskID | None = None
         self.lines: dict[int, TaskID] = {}
         self.workers = workers
+        self.counted: set[int] = set()  # rows already on the bar (work done)
 
     def __call__(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "start":
@@ -70,15 +75,23 @@ class ProgressView:
             self.progress.update(
                 self.lines[data["slot"]], rate=escape(Path(data["row"].video).name)
             )
-        elif kind == "computed" and data["slot"] in self.lines:
-            self.progress.update(self.lines[data["slot"]], rate="idle")
-        elif kind == "row" and self.overall is not None:
-            task = self.progress.tasks[self.overall]
-            elapsed = task.elapsed or 0
-            rate = f"{(task.completed + 1) / elapsed * 60:.1f} rows/min" if elapsed else ""
-            self.progress.update(self.overall, advance=1, rate=rate)
+        elif kind == "computed":
+            if data["slot"] in self.lines:
+                self.progress.update(self.lines[data["slot"]], rate="idle")
+            self._advance(data["row"].position)
+        elif kind == "row":
+            self._advance(data["row"].position)
         elif kind == "finish":
             self.progress.stop()
+
+    def _advance(self, position: int) -> None:
+        if self.overall is None or position in self.counted:
+            return
+        self.counted.add(position)
+        task = self.progress.tasks[self.overall]
+        elapsed = task.elapsed or 0
+        rate = f"{(task.completed + 1) / elapsed * 60:.1f} rows/min" if elapsed else ""
+        self.progress.update(self.overall, advance=1, rate=rate)
 
 
 @handle_errors()
