@@ -261,11 +261,10 @@ def _with_timeout(func: Callable[[], Any], timeout_s: float) -> tuple[bool, Any]
 
 
 def _probe_camera(index: int) -> tuple[bool, str]:
+    from flowlogic.capture.probe import opencv
     from flowlogic.pose.quiet import native_logs_to_file
 
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    import cv2
-
+    cv2 = opencv()
     with native_logs_to_file():
         capture = cv2.VideoCapture(index)
         try:

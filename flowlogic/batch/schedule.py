@@ -16,6 +16,7 @@ from pathlib import Path
 from flowlogic.batch.inputs import BatchRow
 from flowlogic.capture.probe import image_files, video_header
 from flowlogic.capture.sources import frame_step
+from flowlogic.pose.pipeline import AnalysisOptions
 
 #: measured on the benchmark machine (bench/bench_batch.py): the full pose model costs
 #: ~30 ms of one core per analysed frame whatever the frame size; decoding H.264 with one
@@ -25,7 +26,7 @@ POSE_MS_PER_FRAME = 30.0
 DECODE_MS_PER_MEGAPIXEL = 5.5
 
 
-def estimated_cost(video: Path, max_fps: float = 30.0) -> float:
+def estimated_cost(video: Path, max_fps: float = AnalysisOptions.max_fps) -> float:
     """Rough milliseconds of CPU to analyse `video`, from its header alone (0 when it
     cannot be read: such rows fail fast)."""
     video = Path(video)
@@ -46,7 +47,7 @@ class CostEstimates:
     """`estimated_cost` of each row, read from its header the first time it is asked for
     (a header takes up to ~30 ms to read, so only the rows the scheduler looks at are)."""
 
-    def __init__(self, max_fps: float = 30.0) -> None:
+    def __init__(self, max_fps: float = AnalysisOptions.max_fps) -> None:
         self.max_fps = max_fps
         self._known: dict[int, float] = {}
 
@@ -63,12 +64,13 @@ def pick_next(
     limit: int,
 ) -> BatchRow | None:
     """The costliest queued row whose rank (its place among the rows that need work) is
-    below `limit`; the earliest such row on ties; None when no queued row is that close."""
+    below `limit`; the earliest such row on ties; None when no queued row is that close.
+    The queue is in rank order, so the look stops at the first row past the limit."""
     best: BatchRow | None = None
     best_cost = 0.0
     for row in queue:
         if rank[row.position] >= limit:
-            continue
+            break
         row_cost = cost(row)
         if best is None or row_cost > best_cost:
             best, best_cost = row, row_cost

@@ -134,34 +134,40 @@ def check_frame_rate(name: str, fps: float) -> None:
         )
 
 
-def video_header(path: Path) -> tuple[int, int, float, int] | None:
-    """(width, height, fps, frames) as the container declares them, without decoding a
-    frame; None when the file does not open as a video."""
-    import cv2
-
+def opencv():
+    """cv2, imported on first use (so `flowlogic` imports fast), with OpenCV's and libav's
+    own messages off: libav prints its decoding errors ("moov atom not found"), which our
+    refusals say in one line instead. The settings are read when the first video opens."""
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-    capture = cv2.VideoCapture(str(path))
+    import cv2
+
+    return cv2
+
+
+def header_of(capture) -> tuple[int, int, float, int]:
+    """(width, height, fps, frames) as an open capture's container declares them (0 where
+    it does not say)."""
+    cv2 = opencv()
+    return (
+        int(capture.get(cv2.CAP_PROP_FRAME_WIDTH) or 0),
+        int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0),
+        float(capture.get(cv2.CAP_PROP_FPS) or 0.0),
+        int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0),
+    )
+
+
+def video_header(path: Path) -> tuple[int, int, float, int] | None:
+    """`header_of` a video file without decoding a frame; None when it does not open."""
+    capture = opencv().VideoCapture(str(path))
     try:
-        if not capture.isOpened():
-            return None
-        return (
-            int(capture.get(cv2.CAP_PROP_FRAME_WIDTH) or 0),
-            int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0),
-            float(capture.get(cv2.CAP_PROP_FPS) or 0.0),
-            int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0),
-        )
+        return header_of(capture) if capture.isOpened() else None
     finally:
         capture.release()
 
 
 def _open_video_metadata(path: Path) -> tuple[int, int, float, int]:
-    import cv2  # imported here so `flowlogic` imports fast
-
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    # libav prints its own decoding errors ("moov atom not found"); the refusal says
-    # it in one line instead. Read when the first video is opened.
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    cv2 = opencv()
     capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
@@ -170,11 +176,8 @@ def _open_video_metadata(path: Path) -> tuple[int, int, float, int]:
                 code="UNREADABLE",
             )
         capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
-        check_frame_size(
-            path.name,
-            int(capture.get(cv2.CAP_PROP_FRAME_WIDTH) or 0),
-            int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0),
-        )
+        declared_width, declared_height, fps, frames = header_of(capture)
+        check_frame_size(path.name, declared_width, declared_height)
         ok, frame = capture.read()
         if not ok or frame is None or frame.size == 0:
             raise InputRefused(
@@ -183,8 +186,6 @@ def _open_video_metadata(path: Path) -> tuple[int, int, float, int]:
             )
         height, width = frame.shape[:2]
         check_frame_size(path.name, width, height)
-        fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
-        frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
     finally:
         capture.release()
     check_frame_rate(path.name, fps)

@@ -6,7 +6,6 @@ with their rotation metadata applied, so portrait phone clips come out upright.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -16,7 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from flowlogic.capture.probe import check_frame_rate, check_frame_size, image_files
+from flowlogic.capture.probe import (
+    check_frame_rate,
+    check_frame_size,
+    header_of,
+    image_files,
+    opencv,
+)
 from flowlogic.errors import InputRefused
 
 
@@ -25,16 +30,6 @@ class Frame:
     index: int  # index in the source, before any frame skipping
     timestamp_s: float
     image: np.ndarray  # BGR, uint8, upright
-
-
-def _cv2():
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    # libav prints its own decoding errors ("moov atom not found"); the refusal says
-    # it in one line instead. Read when the first video is opened.
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-    import cv2
-
-    return cv2
 
 
 _decode_threads = 0  # 0: FFmpeg's own choice (one per core)
@@ -51,7 +46,7 @@ def use_decode_threads(count: int) -> None:
 
 
 def _open_video(path: Path):
-    cv2 = _cv2()
+    cv2 = opencv()
     if _decode_threads:
         capture = cv2.VideoCapture(
             str(path), cv2.CAP_ANY, [cv2.CAP_PROP_N_THREADS, _decode_threads]
@@ -78,17 +73,15 @@ class VideoFileSource:
         self.path = Path(path)
         self.mirror = mirror
         self.scale = scale
-        cv2 = _cv2()
+        cv2 = opencv()
         capture = _open_video(self.path)
         if not capture.isOpened():
             raise InputRefused(
                 f"{self.path.name} could not be opened as a video", code="UNREADABLE"
             )
         capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
-        self.source_fps = float(capture.get(cv2.CAP_PROP_FPS) or 30.0)
-        self.source_frames = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        width = int(capture.get(cv2.CAP_PROP_FRAME_WIDTH) or 0)
-        height = int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
+        width, height, fps, self.source_frames = header_of(capture)
+        self.source_fps = fps or 30.0
         capture.release()
         # a file replayed as a camera is not probed first: refuse from its header what
         # the probe would refuse, before any frame is decoded
@@ -99,7 +92,7 @@ class VideoFileSource:
         self.frames_read = 0
 
     def __iter__(self) -> Iterator[Frame]:
-        cv2 = _cv2()
+        cv2 = opencv()
         capture = _open_video(self.path)
         capture.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         index = 0
@@ -134,7 +127,7 @@ class ImageFolderSource:
         self.scale = scale
 
     def __iter__(self) -> Iterator[Frame]:
-        cv2 = _cv2()
+        cv2 = opencv()
         for index, file in enumerate(self.files):
             image = cv2.imread(str(file))
             if image is None:
@@ -148,7 +141,7 @@ class CameraSource:
     def __init__(
         self, index: int = 0, *, width: int = 1280, height: int = 720, fps: float = 30.0
     ) -> None:
-        cv2 = _cv2()
+        cv2 = opencv()
         self.capture = cv2.VideoCapture(index)
         if not self.capture.isOpened():
             raise InputRefused(
@@ -194,7 +187,7 @@ class ReplayCameraSource(VideoFileSource):
 
 
 def _adjust(image: np.ndarray, mirror: bool, scale: float) -> np.ndarray:
-    cv2 = _cv2()
+    cv2 = opencv()
     if scale != 1.0:
         height, width = image.shape[:2]
         size = (max(1, round(width * scale)), max(1, round(height * scale)))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from flowlogic import paths
-from flowlogic.capture.probe import VideoInfo
+from flowlogic.capture.probe import VideoInfo, opencv
 from flowlogic.capture.sources import Frame, open_source, prefetch
 from flowlogic.errors import InputRefused
 from flowlogic.pose.backend import (
@@ -61,18 +60,11 @@ class AnalysisOptions:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def _cv2():
-    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-    import cv2
-
-    return cv2
-
-
 def mean_brightness(image_bgr: np.ndarray) -> float:
     """Mean grey level 0..255: the grey weights (ITU-R BT.601, as OpenCV's BGR2GRAY)
     applied to the channel means of a 160-px-wide sample of the pixels (nearest
     neighbour: 0.13 ms for a 1080x1920 frame, within half a grey level of the full mean)."""
-    cv2 = _cv2()
+    cv2 = opencv()
     height, width = image_bgr.shape[:2]
     if width > 160:
         size = (160, max(1, round(height * 160 / width)))
@@ -91,7 +83,7 @@ def scaled_to_fit(image_bgr: np.ndarray, max_side: int) -> np.ndarray:
         return image_bgr
     factor = max_side / long_side
     size = (round(width * factor), round(height * factor))
-    return _cv2().resize(image_bgr, size, interpolation=_cv2().INTER_LINEAR)
+    return opencv().resize(image_bgr, size, interpolation=opencv().INTER_LINEAR)
 
 
 def reduced_to_fit(image_bgr: np.ndarray, max_side: int) -> np.ndarray:
@@ -105,7 +97,7 @@ def reduced_to_fit(image_bgr: np.ndarray, max_side: int) -> np.ndarray:
     factor = -(-max(width, height) // max_side)  # ceiling division
     if factor <= 1:
         return image_bgr
-    cv2 = _cv2()
+    cv2 = opencv()
     exact = width % factor == 0 and height % factor == 0
     return cv2.resize(
         image_bgr,
@@ -116,7 +108,7 @@ def reduced_to_fit(image_bgr: np.ndarray, max_side: int) -> np.ndarray:
 
 def model_rgb(image_bgr: np.ndarray) -> np.ndarray:
     """The read-only RGB copy the pose and face models take."""
-    rgb = _cv2().cvtColor(image_bgr, _cv2().COLOR_BGR2RGB)
+    rgb = opencv().cvtColor(image_bgr, opencv().COLOR_BGR2RGB)
     rgb.flags.writeable = False
     return rgb
 
