@@ -10,7 +10,8 @@ gym clip; the bundled sample when the footage is absent):
 - the same on a Dask LocalCluster with 2 worker processes;
 - `--rescore` after the 2-worker run (cached landmarks only).
 
-Prints videos a minute, source frames a second and the peak memory of one worker for
+Prints videos a minute, source frames a second, the CPU time all its processes used
+(and so how many of the cores were busy on average) and the peak memory of one worker for
 each, checks that every way gives the same row outcomes, and measures one worker's peak
 memory on the shortest and on the longest clip alone (it should not grow with the
 video's length). Each way runs in a fresh subprocess, so peak memory is its own.
@@ -56,6 +57,12 @@ def peak_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports kB
 
 
+def cpu_seconds(who: int) -> float:
+    """CPU time (user + system) used so far by this process, or by its ended children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 # -- the ways, each run in its own subprocess ------------------------------------------------
 
 
@@ -63,7 +70,7 @@ def naive(clips: list[Path]) -> dict:
     import cv2
     import mediapipe as mp
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds(resource.RUSAGE_SELF)
     for clip in clips:
         pose = mp.solutions.pose.Pose(model_complexity=1)
         capture = cv2.VideoCapture(str(clip))
@@ -74,7 +81,11 @@ def naive(clips: list[Path]) -> dict:
             pose.process(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
         capture.release()
         pose.close()
-    return {"seconds": time.perf_counter() - start, "peak_mb": peak_mb(resource.RUSAGE_SELF)}
+    return {
+        "seconds": time.perf_counter() - start,
+        "cpu_seconds": cpu_seconds(resource.RUSAGE_SELF) - cpu_start,
+        "peak_mb": peak_mb(resource.RUSAGE_SELF),
+    }
 
 
 def outcomes(report) -> list[list]:
@@ -108,16 +119,28 @@ def batch(clips: list[Path], way: str) -> dict:
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
             Client(cluster) as client,
         ):
-            start = time.perf_counter()
+            workers_cpu = client.run(lambda: cpu_seconds(resource.RUSAGE_SELF))
+            start, cpu_start = time.perf_counter(), cpu_seconds(resource.RUSAGE_SELF)
             report = run_batch(manifest, lambda: DaskCluster("", client=client), db=db)
             numbers["seconds"] = time.perf_counter() - start
+            after = client.run(lambda: cpu_seconds(resource.RUSAGE_SELF))
+            numbers["cpu_seconds"] = (
+                cpu_seconds(resource.RUSAGE_SELF)
+                - cpu_start
+                + sum(after.values())
+                - sum(workers_cpu.values())
+            )
             peaks = client.run(lambda: peak_mb(resource.RUSAGE_SELF))
             numbers["peak_mb"] = max(peaks.values())
     else:
         workers = int(way.removeprefix("pool"))
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_seconds(resource.RUSAGE_SELF)
         report = run_batch(manifest, lambda: LocalPool(workers), db=db)
         numbers["seconds"] = time.perf_counter() - start
+        # the pool has shut down, so its workers (their start included) count as children
+        numbers["cpu_seconds"] = (
+            cpu_seconds(resource.RUSAGE_SELF) - cpu_start + cpu_seconds(resource.RUSAGE_CHILDREN)
+        )
         numbers["peak_mb"] = peak_mb(resource.RUSAGE_CHILDREN)  # the largest worker
         if workers == 2:
             start = time.perf_counter()
@@ -186,6 +209,7 @@ def main() -> int:
     for way, numbers in results.items():
         numbers["seconds"] = median(numbers["all"])
         numbers["peak_mb"] = max(r["peak_mb"] for r in runs[way])
+        numbers["cpu_seconds"] = median([r["cpu_seconds"] for r in runs[way]])
     rescores = [r["rescore_seconds"] for r in runs["pool2"]]
     results["rescore"] = {
         "seconds": median(rescores),
@@ -196,12 +220,23 @@ def main() -> int:
     baseline = results["naive"]["seconds"]
     repeats = f", median of {args.repeat} interleaved runs" if args.repeat > 1 else ""
     table = Table(title=f"batch of {len(clips)} real clips, {frames} source frames{repeats}")
-    columns = ("way", "seconds", "runs", "videos/min", "frames/s", "vs naive", "peak MB/worker")
+    columns = (
+        "way",
+        "seconds",
+        "runs",
+        "videos/min",
+        "frames/s",
+        "vs naive",
+        "CPU s",
+        "cores busy",
+        "peak MB/worker",
+    )
     for column in columns:
         table.add_column(column, justify="right" if column != "way" else "left")
     for way, numbers in results.items():
         seconds = numbers["seconds"]
         peak = numbers.get("peak_mb")
+        cpu = numbers.get("cpu_seconds")
         table.add_row(
             way,
             f"{seconds:.1f}",
@@ -209,6 +244,8 @@ def main() -> int:
             f"{len(clips) / seconds * 60:.1f}",
             f"{frames / seconds:.1f}",
             f"{baseline / seconds:.2f}×",
+            "—" if cpu is None else f"{cpu:.1f}",
+            "—" if cpu is None else f"{cpu / seconds:.2f}",
             "—" if peak is None else f"{peak:.0f}",
         )
     console = Console()
