@@ -119,6 +119,7 @@ def batch(clips: list[Path], way: str) -> dict:
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
             Client(cluster) as client,
         ):
+            # the workers are already running: their CPU during the batch only
             workers_cpu = client.run(lambda: cpu_seconds(resource.RUSAGE_SELF))
             start, cpu_start = time.perf_counter(), cpu_seconds(resource.RUSAGE_SELF)
             report = run_batch(manifest, lambda: DaskCluster("", client=client), db=db)

@@ -5,6 +5,7 @@ Every refusal is an `InputRefused` with a code and a one-line message (exit code
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import asdict, dataclass
@@ -134,10 +135,12 @@ def check_frame_rate(name: str, fps: float) -> None:
         )
 
 
+@functools.cache
 def opencv():
     """cv2, imported on first use (so `flowlogic` imports fast), with OpenCV's and libav's
     own messages off: libav prints its decoding errors ("moov atom not found"), which our
-    refusals say in one line instead. The settings are read when the first video opens."""
+    refusals say in one line instead. The settings are read when the first video opens, so
+    they are set once; later calls (several a frame) only return the module."""
     os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     import cv2

@@ -83,7 +83,8 @@ def scaled_to_fit(image_bgr: np.ndarray, max_side: int) -> np.ndarray:
         return image_bgr
     factor = max_side / long_side
     size = (round(width * factor), round(height * factor))
-    return opencv().resize(image_bgr, size, interpolation=opencv().INTER_LINEAR)
+    cv2 = opencv()
+    return cv2.resize(image_bgr, size, interpolation=cv2.INTER_LINEAR)
 
 
 def reduced_to_fit(image_bgr: np.ndarray, max_side: int) -> np.ndarray:
@@ -108,7 +109,8 @@ def reduced_to_fit(image_bgr: np.ndarray, max_side: int) -> np.ndarray:
 
 def model_rgb(image_bgr: np.ndarray) -> np.ndarray:
     """The read-only RGB copy the pose and face models take."""
-    rgb = opencv().cvtColor(image_bgr, opencv().COLOR_BGR2RGB)
+    cv2 = opencv()
+    rgb = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2RGB)
     rgb.flags.writeable = False
     return rgb
 
